@@ -1,0 +1,54 @@
+# sladesk: the two commands a new user needs are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install lint typecheck pytest pytest-sqlite pytest-postgres bench lock clean browser
+
+# ---- install ---------------------------------------------------------------
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(STAMP): $(BIN)/uv requirements.lock pyproject.toml
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian's chromium for the browser tests (Playwright drives /usr/bin/chromium).
+browser:
+	@command -v chromium >/dev/null || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+lock:
+	$(BIN)/uv pip compile pyproject.toml --group dev --group bench --generate-hashes \
+	  --python-version 3.11 --no-header -o requirements.lock
+
+# ---- run -------------------------------------------------------------------
+run: install
+	$(BIN)/sladesk up
+
+# ---- test ------------------------------------------------------------------
+test: install browser lint typecheck pytest
+
+lint: install
+	$(BIN)/ruff format --check src tests $(wildcard bench)
+	$(BIN)/ruff check src tests $(wildcard bench)
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

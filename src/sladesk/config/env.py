@@ -1,0 +1,79 @@
+"""Reading settings from the environment, failing loudly when a value is wrong.
+
+No Django import here: the command line uses it too.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+
+class ConfigError(RuntimeError):
+    """A setting from the environment that cannot be used."""
+
+
+def data_dir() -> Path:
+    """SLADESK_DATA_DIR (default ./var): raw mail, attachments, outbox, SQLite file."""
+    path = Path(os.environ.get("SLADESK_DATA_DIR") or "var").resolve()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"SLADESK_DATA_DIR={path}: cannot create the directory ({exc.strerror})") from exc
+    return path
+
+
+def database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    return url or f"sqlite:///{data_dir() / 'sladesk.sqlite3'}"
+
+
+def database_config(url: str) -> dict[str, Any]:
+    """DATABASE_URL as a Django DATABASES entry; only SQLite and PostgreSQL."""
+    scheme = urlsplit(url).scheme
+    if scheme == "sqlite":
+        path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""
+        if not path.startswith("/") or path == "/":
+            raise ConfigError(f"DATABASE_URL={url!r}: expected sqlite:////absolute/path.sqlite3")
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path, "OPTIONS": {"timeout": 20}}
+    if scheme in ("postgres", "postgresql"):
+        import dj_database_url
+
+        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
+        if not config.get("NAME"):
+            raise ConfigError(f"DATABASE_URL={url!r}: the PostgreSQL URL names no database")
+        return config
+    raise ConfigError(
+        f"DATABASE_URL={url!r}: expected sqlite:////absolute/path.sqlite3 or postgres://user@host:port/name"
+    )
+
+
+def secret_key() -> str:
+    """SLADESK_SECRET_KEY, else one generated once and kept in the data directory."""
+    key = os.environ.get("SLADESK_SECRET_KEY", "").strip()
+    if key:
+        return key
+    path = data_dir() / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={value!r}: expected true or false")
+
+
+def listing(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name, "")
+    return [x.strip() for x in value.split(",") if x.strip()] or default

@@ -1,0 +1,136 @@
+"""``sla replay`` in and out: a JSON timeline to the engine and its result to JSON.
+
+Pure (no Django): the command line, the ticket pages and the tests use it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from sladesk.core.instants import US, NaiveDatetimeError, from_us, parse_instant
+from sladesk.core.policy.model import EVENT_TYPES, Policy
+from sladesk.core.rules import rule_text
+from sladesk.core.sla import EXCLUDED, NOT_APPLICABLE, PAUSED, Evaluation, Event, MetricState, Timeline, evaluate
+
+
+class ReplayInputError(ValueError):
+    """A timeline that cannot be replayed; the message says which field and why."""
+
+
+def timeline_from_json(data: Any, policy: Policy) -> Timeline:
+    if not isinstance(data, dict):
+        raise ReplayInputError(f"expected a JSON object, got {type(data).__name__}")
+    received = _instant(data, "received_at", "received_at")
+    channel = data.get("channel")
+    if channel not in policy.channels:
+        raise ReplayInputError(f"channel: {channel!r} is not one of {', '.join(policy.channels)}")
+    priority = _priority(data.get("priority"), policy, "priority")
+    raw_events = data.get("events", [])
+    if not isinstance(raw_events, list):
+        raise ReplayInputError("events: expected a list of {at, type} objects")
+    events = tuple(_event(e, i, policy, received) for i, e in enumerate(raw_events))
+    now = _instant(data, "now", "now") if data.get("now") is not None else int(time.time() * US)
+    if now < received:
+        raise ReplayInputError(f"now: {data.get('now')!r} is before received_at")
+    return Timeline(received, channel, priority, events, now)
+
+
+def _instant(data: dict[str, Any], key: str, where: str) -> int:
+    value = data.get(key)
+    if not isinstance(value, str):
+        raise ReplayInputError(f"{where}: expected an ISO 8601 instant with offset, e.g. 2026-06-03T16:00:00-03:00")
+    try:
+        return parse_instant(value)
+    except NaiveDatetimeError:
+        raise ReplayInputError(
+            f"{where}: {value!r} has no UTC offset (write it like 2026-06-03T16:00:00-03:00)"
+        ) from None
+    except ValueError:
+        raise ReplayInputError(f"{where}: {value!r} is not an ISO 8601 instant with offset") from None
+
+
+def _priority(value: Any, policy: Policy, where: str) -> str | None:
+    if value is None or value in policy.priorities:
+        return value  # type: ignore[no-any-return]
+    raise ReplayInputError(f"{where}: {value!r} is not one of {', '.join(policy.priorities)} or null")
+
+
+def _event(data: Any, i: int, policy: Policy, received: int) -> Event:
+    where = f"events[{i}]"
+    if not isinstance(data, dict):
+        raise ReplayInputError(f"{where}: expected an object with 'at' and 'type'")
+    at = _instant(data, "at", f"{where}.at")
+    if at < received:
+        raise ReplayInputError(f"{where}.at: {data['at']!r} is before received_at")
+    kind = data.get("type")
+    if kind not in EVENT_TYPES:
+        raise ReplayInputError(f"{where}.type: {kind!r} is not one of {', '.join(EVENT_TYPES)}")
+    priority = None
+    if kind == "priority_set":
+        priority = _priority(data.get("priority"), policy, f"{where}.priority")
+        if priority is None:
+            raise ReplayInputError(f"{where}.priority: priority_set needs a priority ({', '.join(policy.priorities)})")
+    return Event(at, kind, priority)
+
+
+def evaluation_to_json(policy: Policy, evaluation: Evaluation) -> dict[str, Any]:
+    return {
+        "priority": evaluation.priority,
+        "metrics": {name: metric_to_json(policy, m) for name, m in evaluation.metrics.items()},
+    }
+
+
+def metric_to_json(policy: Policy, m: MetricState) -> dict[str, Any]:
+    if m.state in (NOT_APPLICABLE, EXCLUDED) or m.calendar is None or m.priority is None:
+        return {"state": m.state}
+    spec = policy.calendars[m.calendar]
+    zone = policy.calendar(m.calendar).zone
+    target = policy.metrics[m.name].targets[m.priority]
+    out: dict[str, Any] = {
+        "state": m.state,
+        "due": None if m.due is None or m.state == PAUSED else _iso(m.due, zone),
+        "breached_at": None if m.breached_at is None else _iso(m.breached_at, zone),
+        "elapsed_s": m.elapsed_us // US,
+        "target_s": m.target_us // US,
+        "calendar": m.calendar,
+        "priority": m.priority,
+        "rule": rule_text(target, spec),
+    }
+    if m.remaining_us is not None:
+        out["remaining_s"] = m.remaining_us // US
+    return out
+
+
+def _iso(instant: int, zone: Any) -> str:
+    moment: datetime = from_us(instant, zone)
+    return moment.isoformat()
+
+
+def replay_one(policy: Policy, data: Any) -> dict[str, Any]:
+    return evaluation_to_json(policy, evaluate(policy, timeline_from_json(data, policy)))
+
+
+def replay_lines(policy: Policy, lines: Iterable[bytes]) -> Iterator[tuple[bytes, str | None]]:
+    """JSON Lines in, (output line, error or None) out, in the same order.
+
+    A bad line yields ``{"error": ...}`` in its place, so outputs stay aligned
+    with inputs and nothing else is lost.
+    """
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            result = replay_one(policy, orjson.loads(line))
+        except orjson.JSONDecodeError as exc:
+            msg = f"line {number}: not valid JSON ({exc})"
+            yield orjson.dumps({"error": msg}), msg
+        except ReplayInputError as exc:
+            msg = f"line {number}: {exc}"
+            yield orjson.dumps({"error": msg}), msg
+        else:
+            yield orjson.dumps(result), None

@@ -1,0 +1,178 @@
+"""The SLA clocks: from a ticket's timeline to the state of each metric.
+
+The reading is POLICY.md's:
+
+- every metric starts at the receipt time; the policy says which events stop,
+  restart, pause and resume it;
+- a metric's outcome is judged under the priority in force when it stopped, so
+  a stopped metric keeps its outcome when the priority changes later; a running
+  or paused one is judged under the current priority, from the original
+  receipt time, keeping every pause;
+- ``due`` is the earliest instant at which the counted time reaches the target
+  with no further pauses; a metric is breached when it ran past ``due``
+  (``breached_at = due``); it is met when it stopped at or before ``due``.
+
+The walk over the events finds, for one metric, the closed run segments, the
+open one (if running) and the state; it does not depend on the priority.
+Only then is the target chosen and the business time counted on its calendar.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sladesk.core.policy.model import Metric, Policy
+
+RUNNING = "running"
+PAUSED = "paused"
+MET = "met"
+BREACHED = "breached"
+NOT_APPLICABLE = "not_applicable"
+EXCLUDED = "excluded"
+STATES = (RUNNING, PAUSED, MET, BREACHED, NOT_APPLICABLE, EXCLUDED)
+
+_RUN, _PAUSE, _STOP = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    at: int  # microseconds since the epoch
+    type: str
+    priority: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    received_at: int
+    channel: str
+    priority: str | None
+    events: tuple[Event, ...]
+    now: int
+
+
+@dataclass(frozen=True, slots=True)
+class MetricState:
+    """One metric as of ``now``. Instants and durations in microseconds."""
+
+    name: str
+    state: str
+    priority: str | None = None  # whose target applies
+    calendar: str | None = None
+    target_us: int = 0
+    elapsed_us: int = 0
+    due: int | None = None
+    breached_at: int | None = None
+    remaining_us: int | None = None
+    # For a running clock: due == calendar.add(anchor, anchor_remaining_us).
+    # The database stores both, so a changed calendar can move every open
+    # deadline in bulk without replaying timelines.
+    anchor: int | None = None
+    anchor_remaining_us: int | None = None
+
+    @property
+    def is_live(self) -> bool:
+        """Still counting toward a deadline that has not passed."""
+        return self.state == RUNNING
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    priority: str
+    excluded: bool
+    metrics: dict[str, MetricState]
+
+
+@dataclass(slots=True)
+class _Walk:
+    state: int
+    segments: list[tuple[int, int]]  # closed run segments [start, end)
+    open_start: int  # start of the open segment when running
+    stopped_at: int | None
+    stop_priority: str | None
+
+
+def evaluate(policy: Policy, timeline: Timeline) -> Evaluation:
+    """Every metric of the policy for this timeline, as of ``timeline.now``."""
+    now = timeline.now
+    events = sorted((e for e in timeline.events if e.at <= now), key=_at)  # stable: same instant keeps list order
+    excluded = any(e.type in policy.lifecycle.exclude_on for e in events)
+    current = timeline.priority
+    for e in events:
+        if e.type == "priority_set":
+            current = e.priority
+    priority = current or policy.default_priority
+    out: dict[str, MetricState] = {}
+    for name, metric in policy.metrics.items():
+        if timeline.channel not in metric.channels:
+            out[name] = MetricState(name, NOT_APPLICABLE)
+        elif excluded:
+            out[name] = MetricState(name, EXCLUDED)
+        else:
+            out[name] = _metric(policy, metric, timeline, events, priority)
+    return Evaluation(priority, excluded, out)
+
+
+def _at(event: Event) -> int:
+    return event.at
+
+
+def _walk(policy: Policy, metric: Metric, timeline: Timeline, events: list[Event]) -> _Walk:
+    final_on = policy.lifecycle.final_on
+    w = _Walk(_RUN, [], timeline.received_at, None, None)
+    priority = timeline.priority
+    for e in events:
+        kind, t = e.type, e.at
+        if kind == "priority_set":
+            priority = e.priority
+        elif kind in final_on or kind in metric.stop_on:
+            if w.state != _STOP:
+                if w.state == _RUN:
+                    w.segments.append((w.open_start, t))
+                w.state, w.stopped_at, w.stop_priority = _STOP, t, priority
+            if kind in final_on:
+                break
+        elif w.state == _STOP and kind in metric.restart_on:
+            w.state, w.open_start, w.stopped_at = _RUN, t, None
+        elif w.state == _RUN and kind in metric.pause_on:
+            w.segments.append((w.open_start, t))
+            w.state = _PAUSE
+        elif w.state == _PAUSE and kind in metric.resume_on:
+            w.state, w.open_start = _RUN, t
+    return w
+
+
+def _metric(policy: Policy, metric: Metric, timeline: Timeline, events: list[Event], current: str) -> MetricState:
+    w = _walk(policy, metric, timeline, events)
+    priority = (w.stop_priority or policy.default_priority) if w.state == _STOP else current
+    target = metric.targets[priority]
+    cal = policy.calendar(target.calendar)
+    goal = target.target_us
+    counted = 0
+    crossing: int | None = None
+    last_start, last_counted = timeline.received_at, 0
+    for a, b in w.segments:
+        d = cal.business_us(a, b)
+        if crossing is None and counted + d >= goal:
+            c = cal.add_us(a, goal - counted)
+            if c < b:
+                crossing = c
+        last_start, last_counted = a, counted
+        counted += d
+    name, cal_name = metric.name, target.calendar
+    if w.state == _RUN:
+        elapsed = counted + cal.business_us(w.open_start, timeline.now)
+        remaining = max(goal - counted, 0)
+        due = crossing if crossing is not None else cal.add_us(w.open_start, remaining)
+        if timeline.now > due:
+            return MetricState(
+                name, BREACHED, priority, cal_name, goal, elapsed, due, due, None, w.open_start, remaining
+            )
+        return MetricState(
+            name, RUNNING, priority, cal_name, goal, elapsed, due, None, goal - elapsed, w.open_start, remaining
+        )
+    if crossing is not None:
+        return MetricState(name, BREACHED, priority, cal_name, goal, counted, crossing, crossing)
+    if w.state == _PAUSE:
+        return MetricState(name, PAUSED, priority, cal_name, goal, counted, remaining_us=goal - counted)
+    due = cal.add_us(last_start, goal - last_counted)
+    return MetricState(name, MET, priority, cal_name, goal, counted, due)

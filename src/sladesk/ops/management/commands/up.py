@@ -1,0 +1,60 @@
+"""``sladesk up``: everything the embedded default needs, in one command."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from sladesk.core.policy import PolicyError
+from sladesk.ops import supervisor
+from sladesk.policies.service import current_policy, current_version
+
+
+class Command(BaseCommand):
+    help = "Check the policy, migrate, load the demo on an empty database, then run the web server and the worker."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=os.environ.get("SLADESK_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("SLADESK_PORT", "8000")))
+        parser.add_argument("--web-workers", type=int, default=int(os.environ.get("SLADESK_WEB_WORKERS", "2")))
+        parser.add_argument("--no-demo", action="store_true", help="do not load the demo data on an empty database")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            policy = current_policy()
+        except PolicyError as exc:
+            raise CommandError(f"nothing started: {exc}") from exc
+        call_command("migrate", interactive=False, verbosity=0)
+        version = current_version()
+        self.stdout.write(f"policy {policy.version} ({version.sha256[:8]}) in force")
+        extra = self._prepare(options)
+        url = f"http://{options['host']}:{options['port']}/"
+        children = self._children(options)
+        supervisor.start(children)
+        if not supervisor.wait_http(url + "healthz", 60, children):
+            supervisor.stop(children)
+            raise CommandError(f"the web server did not answer at {url}healthz")
+        self.stdout.write(self.style.SUCCESS(f"sladesk is listening on {url}"))
+        self.stdout.write(f"database: {settings.DATABASES['default']['NAME']}  data: {settings.DATA_DIR}")
+        for line in extra:
+            self.stdout.write(line)
+        self.stdout.write("Ctrl-C stops the desk.")
+        sys.exit(supervisor.supervise(children))
+
+    def _prepare(self, options: dict[str, Any]) -> list[str]:
+        """Hook for first-run data; returns lines to print after the URL."""
+        return []
+
+    def _children(self, options: dict[str, Any]) -> list[supervisor.Child]:
+        bind = f"{options['host']}:{options['port']}"
+        web = [
+            sys.executable, "-m", "gunicorn", "sladesk.config.wsgi:application",
+            "--bind", bind, "--workers", str(options["web_workers"]), "--threads", "4",
+            "--access-logfile", "-", "--graceful-timeout", "5",
+        ]  # fmt: skip
+        return [supervisor.Child("web", web)]

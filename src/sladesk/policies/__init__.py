@@ -1,0 +1,1 @@
+"""Policy versions in the database: which policy a ticket runs under."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PoliciesConfig(AppConfig):
+    name = "sladesk.policies"
+    verbose_name = "Políticas de SLA"
