@@ -57,4 +57,5 @@ class Command(BaseCommand):
             "--bind", bind, "--workers", str(options["web_workers"]), "--threads", "4",
             "--access-logfile", "-", "--graceful-timeout", "5",
         ]  # fmt: skip
-        return [supervisor.Child("web", web)]
+        worker = [sys.executable, "-m", "sladesk.cli", "worker"]
+        return [supervisor.Child("web", web), supervisor.Child("worker", worker)]

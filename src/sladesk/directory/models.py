@@ -1,0 +1,125 @@
+"""Customers, their contracts, stores and people: who is entitled to support."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+
+class Partner(models.Model):
+    """A third-party service company that handles some customers (partner model)."""
+
+    name = models.CharField(_("nome"), max_length=200, unique=True)
+
+    class Meta:
+        verbose_name = _("parceiro")
+        verbose_name_plural = _("parceiros")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    code = models.CharField(_("código"), max_length=64, unique=True)
+    name = models.CharField(_("nome"), max_length=200)
+    is_demo = models.BooleanField(_("demonstração"), default=False)
+
+    class Meta:
+        verbose_name = _("cliente")
+        verbose_name_plural = _("clientes")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contract(models.Model):
+    class Model(models.TextChoices):
+        SELF_SERVICE = "self_service", _("Self-service")
+        PARTNER = "partner", _("Parceiro")
+
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="contract")
+    model = models.CharField(_("modelo"), max_length=16, choices=Model.choices, default=Model.SELF_SERVICE)
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="contracts")
+    support_seats = models.PositiveIntegerField(_("assentos de suporte"), default=1)
+    oto = models.BooleanField("Oto", default=True)
+    context = models.BooleanField("Context", default=False)
+    csm = models.BooleanField(_("período com CSM"), default=False)
+    partner_hours = models.BooleanField(_("horas de parceiro"), default=False)
+    training = models.BooleanField(_("treinamento"), default=False)
+    starts_on = models.DateField(_("início"))
+    ends_on = models.DateField(_("fim"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("contrato")
+        verbose_name_plural = _("contratos")
+
+    def __str__(self) -> str:
+        return f"{self.customer} ({self.get_model_display()})"
+
+    @property
+    def platforms(self) -> list[str]:
+        return [name for name, on in (("oto", self.oto), ("context", self.context)) if on]
+
+    @property
+    def extras(self) -> frozenset[str]:
+        """Contract extras as the policy names them (csm, partner_hours, training)."""
+        return frozenset(name for name in ("csm", "partner_hours", "training") if getattr(self, name))
+
+    def is_valid_on(self, day: date) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
+
+
+class Store(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="stores")
+    name = models.CharField(_("nome"), max_length=200)
+
+    class Meta:
+        verbose_name = _("loja")
+        verbose_name_plural = _("lojas")
+        ordering = ["customer", "name"]
+        constraints = [models.UniqueConstraint(fields=["customer", "name"], name="store_unique_per_customer")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    class Role(models.TextChoices):
+        VENDEDOR = "vendedor", _("Vendedor")
+        GERENTE = "gerente", _("Gerente de Loja")
+        GESTOR = "gestor", _("Gestor")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="people")
+    store = models.ForeignKey(Store, on_delete=models.SET_NULL, null=True, blank=True, related_name="people")
+    name = models.CharField(_("nome"), max_length=200)
+    email = models.EmailField(_("e-mail"))  # kept lower-case: people are found by email, case-insensitive
+    phone = models.CharField(_("telefone"), max_length=40, blank=True)
+    phone_digits = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
+    role = models.CharField(_("papel"), max_length=16, choices=Role.choices)
+    support_seat = models.BooleanField(_("assento de suporte"), default=False)
+    manager = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports")
+    is_active = models.BooleanField(_("ativo"), default=True)
+
+    class Meta:
+        verbose_name = _("pessoa")
+        verbose_name_plural = _("pessoas")
+        ordering = ["customer", "name"]
+        constraints = [models.UniqueConstraint(Lower("email"), name="person_email_unique_ci")]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.email = self.email.strip().lower()
+        self.phone_digits = digits(self.phone)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def digits(phone: str) -> str:
+    """A phone number reduced to its digits, for matching callers."""
+    return "".join(ch for ch in phone if ch.isdigit())

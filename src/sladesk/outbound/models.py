@@ -1,0 +1,32 @@
+"""The outbox: side effects (emails, alerts) written in the same transaction as the
+change that causes them, delivered by the worker after commit."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OutboxMessage(models.Model):
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.EMAIL)
+    to = models.CharField(_("para"), max_length=320)
+    subject = models.CharField(_("assunto"), max_length=300)
+    body = models.TextField(_("corpo"))
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True)
+    template = models.CharField(max_length=64, blank=True)  # a code, never a translated label
+    created_at = models.DateTimeField(auto_now_add=True)
+    send_after = models.DateTimeField(db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("mensagem de saída")
+        verbose_name_plural = _("caixa de saída")
+        indexes = [models.Index(fields=["sent_at", "send_after"], name="outbox_due")]
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.subject}"

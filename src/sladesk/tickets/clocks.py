@@ -1,0 +1,106 @@
+"""The bridge between tickets and the pure SLA engine.
+
+A ticket's timeline is its receipt plus the event rows whose ``sla_type`` is set;
+its metrics are ``core.sla.evaluate`` of that timeline under the policy version
+the ticket was received under. Nothing here decides SLA rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from sladesk.core.instants import from_us, to_us
+from sladesk.core.policy import Policy
+from sladesk.core.replay import evaluation_to_json
+from sladesk.core.sla import Evaluation, Event, MetricState, Timeline, evaluate
+from sladesk.policies.service import policy_of
+from sladesk.tickets.models import Ticket, TicketEvent, TicketMetric
+
+
+def policy_for(ticket: Ticket) -> Policy:
+    return policy_of(ticket.policy_version)
+
+
+def timeline_of(ticket: Ticket, now: datetime, events: Iterable[TicketEvent] | None = None) -> Timeline:
+    rows = list(events) if events is not None else list(ticket.events.order_by("seq"))
+    created = next((r for r in rows if r.action == "created"), None)
+    initial = (created.priority if created else "") or None
+    sla_events = tuple(Event(to_us(r.at), r.sla_type, r.priority or None) for r in rows if r.sla_type)
+    return Timeline(to_us(ticket.received_at), ticket.channel, initial, sla_events, to_us(now))
+
+
+def timeline_json(ticket: Ticket, now: datetime) -> dict[str, Any]:
+    """The ticket's timeline in the input format of ``sladesk sla replay``."""
+    timeline = timeline_of(ticket, now)
+    zone = ZoneInfo(settings.TIME_ZONE)
+    events: list[dict[str, Any]] = []
+    for e in timeline.events:
+        item: dict[str, Any] = {"at": from_us(e.at, zone).isoformat(), "type": e.type}
+        if e.priority:
+            item["priority"] = e.priority
+        events.append(item)
+    return {
+        "received_at": from_us(timeline.received_at, zone).isoformat(),
+        "channel": timeline.channel,
+        "priority": timeline.priority,
+        "events": events,
+        "now": from_us(timeline.now, zone).isoformat(),
+    }
+
+
+def evaluate_ticket(ticket: Ticket, now: datetime, events: Iterable[TicketEvent] | None = None) -> Evaluation:
+    return evaluate(policy_for(ticket), timeline_of(ticket, now, events))
+
+
+def metrics_json(ticket: Ticket, now: datetime) -> dict[str, Any]:
+    """The ticket's SLA as ``sla replay`` prints it, as of ``now``."""
+    policy = policy_for(ticket)
+    return evaluation_to_json(policy, evaluate(policy, timeline_of(ticket, now)))
+
+
+def _dt(instant: int | None) -> datetime | None:
+    return None if instant is None else from_us(instant)
+
+
+def store_metrics(ticket: Ticket, evaluation: Evaluation, now: datetime) -> None:
+    """Write each metric's state; the ticket's ``next_due_at`` becomes the nearest running deadline."""
+    existing = {m.name: m for m in ticket.metrics.all()}
+    for name, state in evaluation.metrics.items():
+        row = existing.get(name) or TicketMetric(ticket=ticket, name=name)
+        _copy(row, state, now)
+        row.save()
+    running = [m.due for m in evaluation.metrics.values() if m.anchor is not None and m.due is not None]
+    ticket.next_due_at = _dt(min(running)) if running else None
+
+
+def _copy(row: TicketMetric, state: MetricState, now: datetime) -> None:
+    if row.due_at != _dt(state.due):
+        row.breach_notified_at = None  # a new deadline may breach again
+    row.state = state.state
+    row.priority = state.priority or ""
+    row.calendar = state.calendar or ""
+    row.target_s = state.target_us // 1_000_000
+    row.elapsed_s = state.elapsed_us // 1_000_000
+    row.remaining_s = None if state.remaining_us is None else state.remaining_us // 1_000_000
+    row.due_at = _dt(state.due)
+    row.breached_at = _dt(state.breached_at)
+    row.anchor_at = _dt(state.anchor)
+    row.anchor_remaining_s = None if state.anchor_remaining_us is None else state.anchor_remaining_us // 1_000_000
+    row.evaluated_at = now
+
+
+def snapshot(evaluation: Evaluation) -> dict[str, dict[str, str | None]]:
+    """Deadlines as the event log records them (before and after a change), in UTC."""
+    return {
+        name: {
+            "state": m.state,
+            "priority": m.priority,
+            "due": None if m.due is None else from_us(m.due).isoformat(),
+        }
+        for name, m in evaluation.metrics.items()
+    }

@@ -1,0 +1,174 @@
+"""Tickets, their messages, their append-only event log and their SLA clocks."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from sladesk.directory.models import Customer, Person, Store
+from sladesk.policies.models import PolicyVersion
+
+
+def new_code() -> str:
+    """The opaque code used in URLs (never the sequential number)."""
+    return secrets.token_urlsafe(9)
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Telefone")
+    PORTAL = "portal", _("Portal")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("Novo")
+    IN_PROGRESS = "in_progress", _("Em atendimento")
+    WAITING_ON_CUSTOMER = "waiting_on_customer", _("Aguardando cliente")
+    RESOLVED = "resolved", _("Resolvido")
+    CLOSED = "closed", _("Fechado")
+
+
+OPEN_STATUSES = (Status.NEW, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER)
+
+
+class Ticket(models.Model):
+    class Outcome(models.TextChoices):
+        NONE = "", _("—")
+        OUT_OF_SCOPE = "out_of_scope", _("Fora do escopo")
+
+    number = models.PositiveIntegerField(_("número"), unique=True)
+    code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets")
+    requester = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="requested_tickets")
+    affected_person = models.ForeignKey(
+        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="affected_tickets"
+    )
+    affected_store = models.ForeignKey(Store, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets")
+    channel = models.CharField(_("canal"), max_length=8, choices=Channel.choices)
+    received_at = models.DateTimeField(_("recebido em"))
+    subject = models.CharField(_("assunto"), max_length=300)
+    description = models.TextField(_("descrição"), blank=True)
+    priority = models.CharField(_("prioridade"), max_length=8, blank=True)  # "" = not yet classified
+    suggested_priority = models.CharField(_("prioridade sugerida"), max_length=8, blank=True)
+    category = models.CharField(_("categoria"), max_length=32, blank=True)
+    suggested_category = models.CharField(_("categoria sugerida"), max_length=32, blank=True)
+    missing_information = models.JSONField(_("informações faltantes"), default=list, blank=True)
+    status = models.CharField(_("situação"), max_length=24, choices=Status.choices, default=Status.NEW)
+    outcome = models.CharField(_("desfecho"), max_length=16, choices=Outcome.choices, blank=True, default="")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_tickets"
+    )
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="tickets")
+    related_to = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="followups")
+    # The nearest deadline of a running SLA metric: the queue's order and the worker's sweep.
+    next_due_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("chamado")
+        verbose_name_plural = _("chamados")
+        indexes = [
+            models.Index(fields=["status", "next_due_at"], name="ticket_queue"),
+            models.Index(fields=["customer", "status"], name="ticket_customer_status"),
+            models.Index(fields=["next_due_at"], name="ticket_next_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.subject}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class TicketMetric(models.Model):
+    """The stored state of one SLA metric of a ticket, as last evaluated.
+
+    A running metric stores its deadline (``due_at``, indexed) and the anchor it
+    was computed from (``due_at == calendar.add(anchor_at, anchor_remaining_s)``),
+    so the worker finds what falls due through the index and a calendar change can
+    move every open deadline in bulk.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="metrics")
+    name = models.CharField(max_length=32)
+    state = models.CharField(max_length=16)
+    priority = models.CharField(max_length=8, blank=True)
+    calendar = models.CharField(max_length=64, blank=True)
+    target_s = models.BigIntegerField(default=0)
+    elapsed_s = models.BigIntegerField(default=0)
+    remaining_s = models.BigIntegerField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    anchor_at = models.DateTimeField(null=True, blank=True)
+    anchor_remaining_s = models.BigIntegerField(null=True, blank=True)
+    evaluated_at = models.DateTimeField()
+    # Set when the worker has recorded the breach of this running deadline.
+    breach_notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "name"], name="metric_unique_per_ticket")]
+        indexes = [models.Index(fields=["state", "due_at"], name="metric_sweep")]
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}:{self.name} {self.state}"
+
+
+class Message(models.Model):
+    class Kind(models.TextChoices):
+        INBOUND = "inbound", _("Do cliente")
+        PUBLIC = "public", _("Resposta pública")
+        NOTE = "note", _("Nota interna")
+        AUTOMATIC = "automatic", _("Mensagem automática")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    author_staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    author_person = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, blank=True)
+    body = models.TextField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class TicketEvent(models.Model):
+    """Append-only: who, when, what, before and after, the deadlines before and after.
+
+    ``sla_type`` is the timeline event the SLA engine sees (``public_reply``,
+    ``priority_set``, ...), or empty for events that never touch a clock (notes,
+    assignment). The ticket's timeline for ``sla replay`` is exactly these rows.
+    Codes only: never a translated label.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    seq = models.PositiveIntegerField()  # order of events at the same instant
+    action = models.CharField(max_length=32)
+    sla_type = models.CharField(max_length=32, blank=True)
+    priority = models.CharField(max_length=8, blank=True)  # for sla_type == priority_set
+    actor_staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    actor_person = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, blank=True)
+    actor_label = models.CharField(max_length=320, blank=True)  # kept if the actor is deleted
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    deadlines_before = models.JSONField(default=dict, blank=True)
+    deadlines_after = models.JSONField(default=dict, blank=True)
+    message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True)
+
+    class Meta:
+        ordering = ["seq"]
+        constraints = [models.UniqueConstraint(fields=["ticket", "seq"], name="event_seq_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.action} {self.at:%Y-%m-%d %H:%M}"

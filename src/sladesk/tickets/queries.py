@@ -1,0 +1,103 @@
+"""Reading tickets: what a staff member may see, and tickets as JSON or text."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from sladesk.staff.access import customer_filter
+from sladesk.staff.models import StaffProfile
+from sladesk.tickets import clocks
+from sladesk.tickets.models import OPEN_STATUSES, Status, Ticket, TicketMetric
+
+timeline_json = clocks.timeline_json
+
+
+def visible_to(profile: StaffProfile | None) -> QuerySet[Ticket]:
+    """Tickets this staff member may see (every ticket for None: the operator's shell)."""
+    qs = Ticket.objects.all()
+    return qs if profile is None else qs.filter(customer_filter(profile, "customer__"))
+
+
+def breached_filter(now: datetime) -> Q:
+    """A metric recorded breached, or a running one past its deadline."""
+    late = TicketMetric.objects.filter(ticket=OuterRef("pk")).filter(
+        Q(state="breached") | Q(state="running", due_at__lt=now)
+    )
+    return Q(Exists(late))
+
+
+def filtered(options: dict[str, Any], profile: StaffProfile | None, now: datetime) -> QuerySet[Ticket]:
+    qs = visible_to(profile).select_related("customer", "requester", "assignee")
+    if options.get("open"):
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    if options.get("status"):
+        if options["status"] not in Status.values:
+            raise ValueError(f"--status {options['status']!r} is not one of {', '.join(Status.values)}")
+        qs = qs.filter(status=options["status"])
+    if options.get("customer"):
+        qs = qs.filter(customer__code=options["customer"])
+    if options.get("partner"):
+        qs = qs.filter(customer__contract__partner__name=options["partner"])
+    if options.get("priority"):
+        qs = qs.filter(priority=options["priority"])
+    if options.get("assignee"):
+        qs = qs.filter(assignee__username=options["assignee"].strip().lower())
+    if options.get("breached"):
+        qs = qs.filter(breached_filter(now))
+    return qs.order_by("next_due_at", "number")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(ZoneInfo(settings.TIME_ZONE)).isoformat()
+
+
+def summary(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "number": ticket.number,
+        "code": ticket.code,
+        "customer": ticket.customer.code,
+        "requester": ticket.requester.email,
+        "subject": ticket.subject,
+        "channel": ticket.channel,
+        "status": ticket.status,
+        "outcome": ticket.outcome or None,
+        "priority": ticket.priority or None,
+        "assignee": ticket.assignee.email if ticket.assignee else None,
+        "received_at": _iso(ticket.received_at),
+        "next_due_at": _iso(ticket.next_due_at),
+    }
+
+
+def list_json(options: dict[str, Any], profile: StaffProfile | None, now: datetime) -> list[dict[str, Any]]:
+    limit = max(1, min(int(options.get("limit") or 100), 10_000))
+    return [summary(t) for t in filtered(options, profile, now)[:limit]]
+
+
+def ticket_json(ticket: Ticket, now: datetime) -> dict[str, Any]:
+    """The ticket with ``metrics`` exactly as ``sla replay`` of its timeline prints them."""
+    sla = clocks.metrics_json(ticket, now)
+    return {
+        **summary(ticket),
+        "description": ticket.description,
+        "category": ticket.category or None,
+        "missing_information": ticket.missing_information,
+        "policy_version": ticket.policy_version.version,
+        "related_to": ticket.related_to.number if ticket.related_to else None,
+        "sla_priority": sla["priority"],
+        "metrics": sla["metrics"],
+    }
+
+
+def ticket_text(ticket: Ticket, now: datetime) -> str:
+    data = ticket_json(ticket, now)
+    lines = [f"#{data['number']} {data['subject']}  [{data['status']}, {data['priority'] or 'sem prioridade'}]"]
+    lines.append(f"customer {data['customer']}  requester {data['requester']}  channel {data['channel']}")
+    for name, metric in data["metrics"].items():
+        due = metric.get("due") or (f"{metric.get('remaining_s', 0)} s left" if metric["state"] == "paused" else "")
+        lines.append(f"  {name:<11} {metric['state']:<15} {due or '':<26} {metric.get('rule', '')}")
+    return "\n".join(lines)

@@ -1,0 +1,156 @@
+"""`sladesk tickets` and `sladesk staff` run as operators' scripts run them: real
+processes on a real database file, checking output, messages and exit codes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_sladesk
+
+SETUP = """
+from datetime import date
+from sladesk.directory.models import *
+acme = Customer.objects.create(code="acme", name="ACME")
+Contract.objects.create(customer=acme, support_seats=1, starts_on=date(2020, 1, 1))
+sul = Partner.objects.create(name="Parceiros Sul")
+beta = Customer.objects.create(code="beta", name="Beta")
+Contract.objects.create(customer=beta, model="partner", partner=sul, support_seats=1, starts_on=date(2020, 1, 1))
+centro = Store.objects.create(customer=acme, name="Centro")
+Person.objects.create(customer=acme, name="Alice", email="alice@acme.example", role="gestor", support_seat=True)
+Person.objects.create(customer=acme, store=centro, name="Bob", email="bob@acme.example", role="vendedor")
+Person.objects.create(customer=beta, name="Bea", email="bea@beta.example", role="gestor", support_seat=True)
+"""
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    data = tmp_path_factory.mktemp("desk")
+    env = {"SLADESK_DATA_DIR": str(data), "DATABASE_URL": f"sqlite:///{data / 'desk.sqlite3'}"}
+
+    def run(*args: str, stdin: bytes | None = None) -> tuple[int, str, str]:
+        result = run_sladesk(*args, stdin=stdin, env=env)
+        return result.returncode, result.stdout.decode(), result.stderr.decode()
+
+    assert run("migrate", "-v0")[0] == 0
+    assert run("manage", "shell", "-c", SETUP)[0] == 0
+    assert run("staff", "add", "ana@vendor.example", "--name", "Ana", "--role", "agent")[0] == 0
+    code, _, err = run(
+        "staff", "add", "pedro@sul.example", "--name", "Pedro", "--role", "partner_agent", "--partner", "Parceiros Sul"
+    )
+    assert code == 0, err
+    return run
+
+
+def create(desk: Run, *extra: str) -> tuple[int, str, str]:
+    args = ["tickets", "create", "--as", "ana@vendor.example", "--channel", "phone", "--requester"]
+    return desk(*args, *extra)
+
+
+def test_it_logs_a_call_and_prints_its_number(desk: Run) -> None:
+    code, out, _ = create(
+        desk, "alice@acme.example", "--subject", "Oto fora do ar", "--received-at", "2026-01-05T02:00:00-03:00"
+    )
+    assert code == 0
+    number = json.loads(out)["number"]
+    code, out, _ = desk("tickets", "show", str(number), "--json")
+    ticket = json.loads(out)
+    assert (ticket["channel"], ticket["priority"], ticket["status"]) == ("phone", "P1", "new")
+    assert ticket["received_at"] == "2026-01-05T02:00:00-03:00"
+    assert ticket["metrics"]["response"]["rule"] == "2 h, 24x7"
+
+
+def test_show_json_equals_replay_of_show_timeline(desk: Run) -> None:
+    _, out, _ = create(desk, "alice@acme.example", "--subject", "Relatórios lentos")
+    number = str(json.loads(out)["number"])
+    for action in (["set-priority", "P2"], ["start"], ["reply", "Verificando"], ["resolve", "Corrigido"]):
+        code, _, err = desk("tickets", "act", number, "--as", "ana@vendor.example", *action)
+        assert code == 0, err
+    _, timeline, _ = desk("tickets", "show", number, "--timeline")
+    code, replayed, _ = desk("sla", "replay", "-", stdin=timeline.encode())
+    assert code == 0
+    types = [e["type"] for e in json.loads(timeline)["events"]]
+    assert types == ["priority_set", "handling_started", "public_reply", "resolved"]
+    _, shown, _ = desk("tickets", "show", number, "--json")
+    metrics = json.loads(shown)["metrics"]
+    expected = json.loads(replayed)["metrics"]
+    for name in ("response", "resolution"):  # stopped: identical whatever the moment
+        assert metrics[name] == expected[name]
+    assert metrics["reply"] == {"state": "not_applicable"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["bob@acme.example", "--subject", "x"], "not_a_gestor"),
+        (["nobody@x.example", "--subject", "x"], "no person 'nobody@x.example' in the directory"),
+        (["alice@acme.example", "--subject", "x", "--priority", "P2"], "the phone channel takes P1 only"),
+        (["alice@acme.example", "--subject", "x", "--received-at", "2999-01-01T00:00:00-03:00"], "in the future"),
+        (["alice@acme.example", "--subject", "x", "--received-at", "ontem"], "is not an ISO 8601 instant"),
+    ],
+)
+def test_create_says_what_is_wrong(desk: Run, args: list[str], message: str) -> None:
+    code, out, err = create(desk, *args)
+    assert code == 1
+    assert out == ""
+    assert message in err
+
+
+def test_act_refuses_forbidden_transitions_unknown_tickets_and_other_partners(desk: Run) -> None:
+    _, out, _ = create(desk, "alice@acme.example", "--subject", "Erro 500")
+    number = str(json.loads(out)["number"])
+    code, _, err = desk("tickets", "act", number, "--as", "ana@vendor.example", "close")
+    assert (code, "[forbidden_transition]" in err) == (1, True)
+    code, _, err = desk("tickets", "act", "9999", "--as", "ana@vendor.example", "start")
+    assert (code, "no ticket #9999" in err) == (1, True)
+    code, _, err = desk("tickets", "act", number, "--as", "pedro@sul.example", "note", "oi")
+    assert (code, "may not see ticket" in err) == (1, True)
+    code, _, err = desk("tickets", "act", number, "--as", "ana@vendor.example", "reply")
+    assert (code, "reply needs TEXT" in err) == (1, True)
+    code, _, err = desk("tickets", "act", number, "--as", "ghost@vendor.example", "start")
+    assert (code, "no staff account 'ghost@vendor.example'" in err) == (1, True)
+
+
+def test_a_partner_agent_works_on_its_customers(desk: Run) -> None:
+    code, out, err = desk(
+        "tickets", "create", "--as", "pedro@sul.example", "--channel", "phone", "--requester", "bea@beta.example",
+        "--subject", "Context fora do ar",
+    )  # fmt: skip
+    assert code == 0, err
+    number = str(json.loads(out)["number"])
+    code, out, _ = desk("tickets", "act", number, "--as", "pedro@sul.example", "start")
+    assert json.loads(out) == {"number": int(number), "status": "in_progress", "priority": "P1"}
+    code, _, err = create(desk, "bea@beta.example", "--subject", "x")
+    assert code == 0  # a vendor agent sees every customer
+    code, out, _ = desk("tickets", "list", "--json", "--as", "pedro@sul.example")
+    assert {t["customer"] for t in json.loads(out)} == {"beta"}
+
+
+def test_list_filters_and_orders_by_nearest_deadline(desk: Run) -> None:
+    code, out, _ = desk("tickets", "list", "--json", "--open")
+    rows = json.loads(out)
+    assert code == 0 and rows
+    dues = [r["next_due_at"] for r in rows if r["next_due_at"]]
+    assert dues == sorted(dues)
+    code, out, _ = desk("tickets", "list", "--json", "--customer", "beta")
+    assert {r["customer"] for r in json.loads(out)} == {"beta"}
+    code, _, err = desk("tickets", "list", "--status", "lost")
+    assert (code, "--status 'lost' is not one of" in err) == (1, True)
+
+
+def test_staff_add_updates_and_validates(desk: Run, tmp_path: Path) -> None:
+    code, out, _ = desk("staff", "add", "Ana@Vendor.example", "--name", "Ana Souza", "--role", "supervisor")
+    assert (code, out.splitlines()[0]) == (0, "updated ana@vendor.example (supervisor)")
+    code, _, err = desk("staff", "add", "x@vendor.example", "--name", "X", "--role", "partner_agent")
+    assert (code, "needs --partner" in err) == (1, True)
+    code, _, err = desk(
+        "staff", "add", "y@vendor.example", "--name", "Y", "--role", "agent", "--password-stdin", stdin=b"123\n"
+    )
+    assert code == 1 and "password refused" in err
+    code, out, _ = desk("staff", "list", "--json")
+    assert {r["email"]: r["role"] for r in json.loads(out)}["ana@vendor.example"] == "supervisor"
