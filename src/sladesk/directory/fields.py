@@ -1,0 +1,121 @@
+"""The directory CSV columns and how one cell is read and written.
+
+Each reader takes the stripped cell text and returns a value or raises
+``ValueError`` with the problem in words (the importer adds file, line and column).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+CONTRACT_COLUMNS = (
+    "customer",
+    "customer_name",
+    "model",
+    "partner",
+    "support_seats",
+    "platforms",
+    "csm",
+    "partner_hours",
+    "training",
+    "starts_on",
+    "ends_on",
+)
+PEOPLE_COLUMNS = ("customer", "store", "name", "email", "phone", "role", "support_seat", "manager_email")
+HEADERS = {"contracts": CONTRACT_COLUMNS, "people": PEOPLE_COLUMNS}
+
+YES, NO = "sim", "não"
+_YES_NO = {
+    **dict.fromkeys(("sim", "yes", "true", "1"), True),
+    **dict.fromkeys(("não", "nao", "no", "false", "0"), False),
+}
+PLATFORMS = ("oto", "context")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+MAX_SEATS = 2_147_483_647  # PositiveIntegerField on every database
+
+
+def text(max_length: int, required: bool = True) -> Callable[[str], str]:
+    def read(cell: str) -> str:
+        if required and not cell:
+            raise ValueError("is required")
+        if len(cell) > max_length:
+            raise ValueError(f"is longer than {max_length} characters")
+        return cell
+
+    return read
+
+
+def choice(options: Sequence[str]) -> Callable[[str], str]:
+    def read(cell: str) -> str:
+        value = cell.lower()
+        if value not in options:
+            raise ValueError(f"'{cell}' is not one of {', '.join(options)}")
+        return value
+
+    return read
+
+
+def yes_no(cell: str) -> bool:
+    """sim/não/yes/no/true/false/1/0 in any case (also "nao"); an empty cell is "não"."""
+    if not cell:
+        return False
+    try:
+        return _YES_NO[cell.lower()]
+    except KeyError:
+        raise ValueError(f"'{cell}' is not a yes/no value (sim, não, yes, no, true, false, 1, 0)") from None
+
+
+def write_yes_no(value: bool) -> str:
+    return YES if value else NO
+
+
+def count(cell: str) -> int:
+    if not cell.isascii() or not cell.isdigit() or int(cell) > MAX_SEATS:
+        raise ValueError(f"'{cell}' is not a whole number (0 or more)")
+    return int(cell)
+
+
+def platforms(cell: str) -> tuple[bool, bool]:
+    """``oto``, ``context`` or ``oto;context`` (either order) as (oto, context)."""
+    names = [name.strip().lower() for name in cell.split(";")]
+    if not cell or any(name not in PLATFORMS for name in names) or len(set(names)) != len(names):
+        raise ValueError(f"'{cell}' is not oto, context or oto;context")
+    return "oto" in names, "context" in names
+
+
+def write_platforms(oto: bool, context: bool) -> str:
+    return ";".join(name for name, on in zip(PLATFORMS, (oto, context), strict=True) if on)
+
+
+def iso_date(cell: str) -> date:
+    if not _DATE.fullmatch(cell):
+        raise ValueError(f"'{cell}' is not a date YYYY-MM-DD")
+    try:
+        return date.fromisoformat(cell)
+    except ValueError:
+        raise ValueError(f"'{cell}' is not a date YYYY-MM-DD (no such day)") from None
+
+
+def optional_date(cell: str) -> date | None:
+    return iso_date(cell) if cell else None
+
+
+def email(cell: str) -> str:
+    if not cell:
+        raise ValueError("is required")
+    if len(cell) > 254:
+        raise ValueError("is longer than 254 characters")
+    try:
+        validate_email(cell)
+    except ValidationError:
+        raise ValueError(f"'{cell}' is not a valid email address") from None
+    return cell.lower()
+
+
+def optional_email(cell: str) -> str:
+    return email(cell) if cell else ""
