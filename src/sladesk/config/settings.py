@@ -80,6 +80,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AXES_FAILURE_LIMIT = int(os.environ.get("SLADESK_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "sladesk.config.views.locked_out"  # the login page says when it is locked
 AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
@@ -93,6 +94,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise serves from the app directories (finders) and wants it
 WHITENOISE_USE_FINDERS = True
 
 # Mail leaves through the outbox; by default it is written as files into the data directory.
