@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from sladesk.directory.models import Customer, Person
+from sladesk.directory.models import Customer, ImportRun, Person
 from tests.conftest import run_sladesk
 from tests.directory.conftest import ALICE, AURORA, BOB, CAROL, DORA, EXAMPLES, contracts, import_files, people
 
@@ -44,7 +44,8 @@ def test_it_imports_the_example_files() -> None:
 def test_it_prints_every_problem_on_stderr_and_writes_nothing() -> None:
     bad_people = people(ALICE, BOB.replace("vendedor", "diretor"))
     message, err = refused("import", contracts(AURORA.replace("2026-01-01", "2026-1-1")), bad_people)
-    assert err.splitlines() == [
+    assert err.splitlines()[-1].startswith("the files as received are kept in ")
+    assert err.splitlines()[:-1] == [
         "contracts.csv:2: starts_on: '2026-1-1' is not a date YYYY-MM-DD",
         "people.csv:3: role: 'diretor' is not one of vendedor, gerente, gestor",
         "people.csv:3: manager_email: 'carol@aurora.example' matches nobody in the people files or the database",
@@ -145,3 +146,19 @@ def test_it_exits_1_with_the_problems_on_stderr_through_the_real_command_line(en
     dry = run_sladesk("directory", "import", "--dry-run", contracts(AURORA), env=env)
     assert dry.returncode == 0 and "customers: 1 created" in dry.stdout.decode()
     assert "customers: 1 created" in run_sladesk("directory", "import", contracts(AURORA), env=env).stdout.decode()
+
+
+@pytest.mark.django_db
+def test_it_keeps_rejected_and_imported_files_and_audits_each_run(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    settings.DATA_DIR = tmp_path
+    bad = people(ALICE, BOB.replace("vendedor", "diretor"))
+    received = Path(bad).read_bytes()
+    refused("import", contracts(AURORA), bad)
+    directory("import", contracts(AURORA), people(ALICE, DORA))
+    rejected, imported = ImportRun.objects.order_by("at")
+    assert (rejected.outcome, imported.outcome) == ("rejected", "imported")
+    assert "role: 'diretor' is not one of vendedor, gerente, gestor" in rejected.problems[0]
+    assert imported.report[0] == "customers: 1 created, 0 updated, 0 unchanged"
+    kept = sorted(Path(rejected.kept_in).iterdir())
+    assert [p.read_bytes() for p in kept][-1] == received
+    assert Path(rejected.kept_in).is_relative_to(tmp_path / "imports")

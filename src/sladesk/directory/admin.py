@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from sladesk.directory.models import Contract, Customer, Partner, Person, Store
+from sladesk.directory.models import Contract, Customer, ImportRun, Partner, Person, Store
 
 
 class ReadMostly(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -71,3 +71,12 @@ class PersonAdmin(ReadMostly):
     list_filter = ["role", "support_seat", "is_active", "customer"]
     list_select_related = ["customer", "store"]
     search_fields = ["name", "email", "phone", "phone_digits", "customer__code", "customer__name", "store__name"]
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(ReadMostly):
+    list_display = ["at", "outcome", "run_by", "kept_in"]
+    list_filter = ["outcome"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -123,3 +123,32 @@ class Person(models.Model):
 def digits(phone: str) -> str:
     """A phone number reduced to its digits, for matching callers."""
     return "".join(ch for ch in phone if ch.isdigit())
+
+
+class ImportRun(models.Model):
+    """The audit of one ``sladesk directory import``: what came in, what happened.
+
+    The files themselves are kept in the data directory (``kept_in``), accepted or
+    rejected, so a bad file loses nothing and a good one can be traced.
+    """
+
+    class Outcome(models.TextChoices):
+        IMPORTED = "imported", _("Importado")
+        REJECTED = "rejected", _("Recusado")
+        DRY_RUN = "dry_run", _("Simulação")
+
+    at = models.DateTimeField(_("em"), auto_now_add=True)
+    outcome = models.CharField(_("resultado"), max_length=16, choices=Outcome.choices)
+    files = models.JSONField(default=list)  # [{"name", "sha256", "bytes"}]
+    kept_in = models.CharField(max_length=500)
+    problems = models.JSONField(default=list)
+    report = models.JSONField(default=list)
+    run_by = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("importação do diretório")
+        verbose_name_plural = _("importações do diretório")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.outcome}"

@@ -8,9 +8,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sladesk.directory.actions import do_import_directory
+from sladesk.directory.audit import do_record_import, keep_files
 from sladesk.directory.exporter import export_directory
 from sladesk.directory.fields import HEADERS
 from sladesk.directory.importer import read_import
+from sladesk.directory.models import ImportRun
 
 IMPORT_HELP = (
     "Import CSV files (UTF-8, comma-separated, one header row), recognised by their header: "
@@ -41,12 +43,18 @@ class Command(BaseCommand):
             self._export(Path(options["directory"]))
 
     def _import(self, files: list[str], dry_run: bool) -> None:
+        folder, described = keep_files(files)
         batch = read_import(files)
         if batch.problems:
-            for problem in batch.problems:
-                self.stderr.write(str(problem))
+            problems = [str(p) for p in batch.problems]
+            do_record_import(folder, described, ImportRun.Outcome.REJECTED, problems, [])
+            for problem in problems:
+                self.stderr.write(problem)
+            self.stderr.write(f"the files as received are kept in {folder}")
             raise CommandError(f"{len(batch.problems)} problem(s) found; nothing was imported", returncode=1)
         report = do_import_directory(batch, dry_run=dry_run)
+        outcome = ImportRun.Outcome.DRY_RUN if dry_run else ImportRun.Outcome.IMPORTED
+        do_record_import(folder, described, outcome, [], report.lines())
         if dry_run:
             self.stdout.write("dry run: nothing was written; the import would make these changes")
         for path, kind, rows in batch.files:
