@@ -25,12 +25,13 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
-import numpy as np
-
 from sladesk.core.holidays import HolidaySpec, holidays_for
 from sladesk.core.instants import HOUR_US, US, from_us, to_us
 
 if TYPE_CHECKING:
+    # numpy is imported where the bulk methods run, so that single calls
+    # (``sladesk sla replay``, the web pages) start without loading it.
+    import numpy as np
     from numpy.typing import NDArray
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -97,9 +98,13 @@ class AlwaysCalendar:
         return True
 
     def add_many(self, starts: NDArray[np.int64], durations: NDArray[np.int64]) -> NDArray[np.int64]:
+        import numpy as np
+
         return starts + np.maximum(durations, 0)
 
     def business_many(self, starts: NDArray[np.int64], ends: NDArray[np.int64]) -> NDArray[np.int64]:
+        import numpy as np
+
         out: NDArray[np.int64] = np.maximum(ends - starts, 0)
         return out
 
@@ -114,6 +119,9 @@ class BusinessCalendar:
         self.zone = ZoneInfo(spec.timezone)
         self._closures = {c.day: c for c in spec.closures}
         self._lo_year = self._hi_year = 0  # covered years, inclusive; 0 = nothing yet
+        # Instants in [_safe_lo, _safe_hi) lie in a covered year other than the first and
+        # the last, so they need no covering: one comparison instead of finding their year.
+        self._safe_lo = self._safe_hi = 0
         self._starts: list[int] = []
         self._ends: list[int] = []
         self._cum_start: list[int] = []
@@ -134,6 +142,8 @@ class BusinessCalendar:
         self._build(lo, hi)
 
     def _cover(self, instant: int) -> None:
+        if self._safe_lo <= instant < self._safe_hi:
+            return
         year = self._year_of(instant)
         if not (self._lo_year and self._lo_year < year < self._hi_year):
             self._cover_years(year - 1, year + 1)
@@ -160,6 +170,10 @@ class BusinessCalendar:
             cum_end.append(total)
         self._starts, self._ends, self._cum_start, self._cum_end = starts, ends, cum_start, cum_end
         self._lo_year, self._hi_year = lo, hi
+        # Two local days inside the middle years: UTC offsets are under 24 h either way, so
+        # any instant between these two has a local date in (lo, hi), whatever the zone did.
+        self._safe_lo = self._instant(date(lo + 1, 1, 3), 0)
+        self._safe_hi = self._instant(date(hi - 1, 12, 30), 0)
         self._arrays = None
 
     @staticmethod
@@ -198,20 +212,30 @@ class BusinessCalendar:
     def business_us(self, start: int, end: int) -> int:
         if end <= start:
             return 0
-        self._cover(start)
-        self._cover(end)
+        if not (self._safe_lo <= start and end < self._safe_hi):
+            self._cover(start)
+            self._cover(end)
         return self._b(end) - self._b(start)
 
     def add_us(self, start: int, duration: int) -> int:
         if duration <= 0:
             return start
-        self._cover(start)
+        if not (self._safe_lo <= start < self._safe_hi):
+            self._cover(start)
+        starts, cum_end = self._starts, self._cum_end
         while True:
-            target = self._b(start) + duration
-            if target <= self._cum_end[-1]:
-                j = bisect_left(self._cum_end, target)
-                return self._starts[j] + target - self._cum_start[j]
+            # _b(start), inline: this is the hot path of every deadline
+            i = bisect_right(starts, start) - 1
+            if i < 0:
+                target = duration
+            else:
+                end = self._ends[i]
+                target = self._cum_start[i] + (start if start < end else end) - starts[i] + duration
+            if target <= cum_end[-1]:
+                j = bisect_left(cum_end, target)
+                return starts[j] + target - self._cum_start[j]
             self._grow_for(duration)
+            starts, cum_end = self._starts, self._cum_end
 
     def _grow_for(self, duration: int) -> None:
         per_year = max(self._cum_end[-1] // (self._hi_year - self._lo_year + 1), 1)
@@ -240,6 +264,8 @@ class BusinessCalendar:
 
     # ---- bulk (numpy) ---------------------------------------------------------------
     def _np(self) -> tuple[NDArray[np.int64], ...]:
+        import numpy as np
+
         if self._arrays is None:
             self._arrays = tuple(
                 np.asarray(x, dtype=np.int64) for x in (self._starts, self._ends, self._cum_start, self._cum_end)
@@ -247,6 +273,8 @@ class BusinessCalendar:
         return self._arrays
 
     def _b_many(self, t: NDArray[np.int64]) -> NDArray[np.int64]:
+        import numpy as np
+
         starts, ends, cum_start, _ = self._np()
         i = np.searchsorted(starts, t, side="right") - 1
         ic = np.maximum(i, 0)
@@ -260,11 +288,15 @@ class BusinessCalendar:
             self._cover(int(max(a.max() for a in nonempty)))
 
     def business_many(self, starts: NDArray[np.int64], ends: NDArray[np.int64]) -> NDArray[np.int64]:
+        import numpy as np
+
         self._cover_many(starts, ends)
         out: NDArray[np.int64] = np.maximum(self._b_many(ends) - self._b_many(starts), 0)
         return out
 
     def add_many(self, starts: NDArray[np.int64], durations: NDArray[np.int64]) -> NDArray[np.int64]:
+        import numpy as np
+
         self._cover_many(starts)
         if not starts.size:
             return starts.copy()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 import orjson
@@ -17,6 +17,8 @@ from sladesk.core.policy.model import EVENT_TYPES, Policy
 from sladesk.core.rules import rule_text
 from sladesk.core.sla import EXCLUDED, NOT_APPLICABLE, PAUSED, Evaluation, Event, MetricState, Timeline, evaluate
 
+_EVENT_TYPES = frozenset(EVENT_TYPES)
+
 
 class ReplayInputError(ValueError):
     """A timeline that cannot be replayed; the message says which field and why."""
@@ -25,7 +27,7 @@ class ReplayInputError(ValueError):
 def timeline_from_json(data: Any, policy: Policy) -> Timeline:
     if not isinstance(data, dict):
         raise ReplayInputError(f"expected a JSON object, got {type(data).__name__}")
-    received = _instant(data, "received_at", "received_at")
+    received = _instant(data, "received_at")
     channel = data.get("channel")
     if channel not in policy.channels:
         raise ReplayInputError(f"channel: {channel!r} is not one of {', '.join(policy.channels)}")
@@ -33,15 +35,22 @@ def timeline_from_json(data: Any, policy: Policy) -> Timeline:
     raw_events = data.get("events", [])
     if not isinstance(raw_events, list):
         raise ReplayInputError("events: expected a list of {at, type} objects")
-    events = tuple(_event(e, i, policy, received) for i, e in enumerate(raw_events))
-    now = _instant(data, "now", "now") if data.get("now") is not None else int(time.time() * US)
+    events = tuple([_event(e, i, policy, received) for i, e in enumerate(raw_events)])
+    now = _instant(data, "now") if data.get("now") is not None else int(time.time() * US)
     if now < received:
         raise ReplayInputError(f"now: {data.get('now')!r} is before received_at")
     return Timeline(received, channel, priority, events, now)
 
 
-def _instant(data: dict[str, Any], key: str, where: str) -> int:
+def _instant(data: dict[str, Any], key: str, event: int | None = None) -> int:
     value = data.get(key)
+    if isinstance(value, str):
+        try:
+            return parse_instant(value)
+        except ValueError:
+            pass
+    # The messages name the field: ``now``, or ``events[3].at`` (built only here, on failure).
+    where = key if event is None else f"events[{event}].{key}"
     if not isinstance(value, str):
         raise ReplayInputError(f"{where}: expected an ISO 8601 instant with offset, e.g. 2026-06-03T16:00:00-03:00")
     try:
@@ -61,49 +70,81 @@ def _priority(value: Any, policy: Policy, where: str) -> str | None:
 
 
 def _event(data: Any, i: int, policy: Policy, received: int) -> Event:
-    where = f"events[{i}]"
     if not isinstance(data, dict):
-        raise ReplayInputError(f"{where}: expected an object with 'at' and 'type'")
-    at = _instant(data, "at", f"{where}.at")
+        raise ReplayInputError(f"events[{i}]: expected an object with 'at' and 'type'")
+    at = _instant(data, "at", i)
     if at < received:
-        raise ReplayInputError(f"{where}.at: {data['at']!r} is before received_at")
+        raise ReplayInputError(f"events[{i}].at: {data['at']!r} is before received_at")
     kind = data.get("type")
-    if kind not in EVENT_TYPES:
-        raise ReplayInputError(f"{where}.type: {kind!r} is not one of {', '.join(EVENT_TYPES)}")
+    if not (isinstance(kind, str) and kind in _EVENT_TYPES):
+        raise ReplayInputError(f"events[{i}].type: {kind!r} is not one of {', '.join(EVENT_TYPES)}")
     priority = None
     if kind == "priority_set":
-        priority = _priority(data.get("priority"), policy, f"{where}.priority")
+        priority = _priority(data.get("priority"), policy, f"events[{i}].priority")
         if priority is None:
-            raise ReplayInputError(f"{where}.priority: priority_set needs a priority ({', '.join(policy.priorities)})")
+            raise ReplayInputError(
+                f"events[{i}].priority: priority_set needs a priority ({', '.join(policy.priorities)})"
+            )
     return Event(at, kind, priority)
 
 
 def evaluation_to_json(policy: Policy, evaluation: Evaluation) -> dict[str, Any]:
-    return {
-        "priority": evaluation.priority,
-        "metrics": {name: metric_to_json(policy, m) for name, m in evaluation.metrics.items()},
-    }
+    return _Json(policy).evaluation(evaluation)
 
 
 def metric_to_json(policy: Policy, m: MetricState) -> dict[str, Any]:
-    if m.state in (NOT_APPLICABLE, EXCLUDED) or m.calendar is None or m.priority is None:
-        return {"state": m.state}
-    spec = policy.calendars[m.calendar]
-    zone = policy.calendar(m.calendar).zone
-    target = policy.metrics[m.name].targets[m.priority]
-    out: dict[str, Any] = {
-        "state": m.state,
-        "due": None if m.due is None or m.state == PAUSED else _iso(m.due, zone),
-        "breached_at": None if m.breached_at is None else _iso(m.breached_at, zone),
-        "elapsed_s": m.elapsed_us // US,
-        "target_s": m.target_us // US,
-        "calendar": m.calendar,
-        "priority": m.priority,
-        "rule": rule_text(target, spec),
-    }
-    if m.remaining_us is not None:
-        out["remaining_s"] = m.remaining_us // US
-    return out
+    return _Json(policy).metric(m)
+
+
+class _Json:
+    """Evaluations of one policy as JSON. What depends only on the metric, its
+    priority and its calendar (the zone, the rule text) is worked out once, so a
+    batch does not redo it for every timeline."""
+
+    __slots__ = ("_fixed", "policy")
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self._fixed: dict[tuple[str, str, str], tuple[tzinfo, str]] = {}
+
+    def evaluation(self, evaluation: Evaluation) -> dict[str, Any]:
+        return {
+            "priority": evaluation.priority,
+            "metrics": {name: self.metric(m) for name, m in evaluation.metrics.items()},
+        }
+
+    def metric(self, m: MetricState) -> dict[str, Any]:
+        if m.state in (NOT_APPLICABLE, EXCLUDED) or m.calendar is None or m.priority is None:
+            return {"state": m.state}
+        key = (m.name, m.priority, m.calendar)
+        fixed = self._fixed.get(key)
+        if fixed is None:
+            policy = self.policy
+            spec = policy.calendars[m.calendar]
+            calendar = policy.calendar(m.calendar)
+            target = policy.metrics[m.name].targets[m.priority]
+            fixed = self._fixed[key] = (calendar.zone, rule_text(target, spec))
+        zone, rule = fixed
+        due = None if m.due is None or m.state == PAUSED else _iso(m.due, zone)
+        if m.breached_at is None:
+            breached_at = None
+        elif m.breached_at == m.due and due is not None:
+            breached_at = due  # breached_at = due: the same text
+        else:
+            breached_at = _iso(m.breached_at, zone)
+        out: dict[str, Any] = {
+            "state": m.state,
+            "due": due,
+            "breached_at": breached_at,
+            "elapsed_s": m.elapsed_us // US,
+            "target_s": m.target_us // US,
+            "calendar": m.calendar,
+            "priority": m.priority,
+            "rule": rule,
+        }
+        if m.remaining_us is not None:
+            out["remaining_s"] = m.remaining_us // US
+        return out
 
 
 def _iso(instant: int, zone: Any) -> str:
@@ -121,11 +162,12 @@ def replay_lines(policy: Policy, lines: Iterable[bytes]) -> Iterator[tuple[bytes
     A bad line yields ``{"error": ...}`` in its place, so outputs stay aligned
     with inputs and nothing else is lost.
     """
+    to_json = _Json(policy).evaluation
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            result = replay_one(policy, orjson.loads(line))
+            result = to_json(evaluate(policy, timeline_from_json(orjson.loads(line), policy)))
         except orjson.JSONDecodeError as exc:
             msg = f"line {number}: not valid JSON ({exc})"
             yield orjson.dumps({"error": msg}), msg

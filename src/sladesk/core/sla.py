@@ -94,10 +94,14 @@ class _Walk:
 def evaluate(policy: Policy, timeline: Timeline) -> Evaluation:
     """Every metric of the policy for this timeline, as of ``timeline.now``."""
     now = timeline.now
-    events = sorted((e for e in timeline.events if e.at <= now), key=_at)  # stable: same instant keeps list order
-    excluded = any(e.type in policy.lifecycle.exclude_on for e in events)
+    events = [e for e in timeline.events if e.at <= now]
+    events.sort(key=_at)  # stable: same instant keeps list order
+    exclude_on = policy.lifecycle.exclude_on
+    excluded = False
     current = timeline.priority
     for e in events:
+        if e.type in exclude_on:
+            excluded = True
         if e.type == "priority_set":
             current = e.priority
     priority = current or policy.default_priority

@@ -1,0 +1,70 @@
+"""``python -m bench`` (``make bench``): every benchmark once, figures against targets.
+
+Exits 1 when a target is missed, so a slower sladesk does not pass unnoticed.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import time
+from importlib.metadata import version
+
+from bench.bulk import run_bulk
+from bench.common import Check, section
+from bench.deadlines import run_deadlines, run_elapsed
+from bench.replay import run_replay
+
+
+def main() -> int:
+    t0 = time.perf_counter()
+    print(
+        f"sladesk benchmarks: Python {platform.python_version()}, {os.cpu_count()} CPUs, "
+        f"numpy {version('numpy')}, pandas {version('pandas')}, django-bizcal {version('django-bizcal')}, "
+        f"holidays {version('holidays')}"
+    )
+    print("calendar: porto-alegre of the default policy (Mon-Fri 09:00-18:00 America/Sao_Paulo, BR + RS holidays,")
+    print("          Feb 2 and Corpus Christi); best of N runs with time.perf_counter")
+    checks: list[Check] = []
+
+    print(section("1. deadlines: aware datetime + business time -> aware datetime"))
+    print("   3,000 random instants in 2026-2027 (UTC), 1 to 36 business hours (pandas counts whole hours);")
+    print("   sladesk's time includes to_us/from_us and the timedelta -> µs conversion")
+    sys.stdout.flush()
+    deadlines = run_deadlines()
+    checks += deadlines.checks()
+    print("\n".join(deadlines.report()))
+
+    print(section("2. elapsed business time between two instants"))
+    print("   3,000 random pairs in 2026-2027, up to 10 days apart; timedelta out")
+    sys.stdout.flush()
+    elapsed = run_elapsed()
+    checks += elapsed.checks()
+    print("\n".join(elapsed.report()))
+
+    print(section("3. bulk: recompute 1,000,000 open deadlines after a holiday is added"))
+    print("   the default policy plus a one-date holiday, parsed and built; then add_many(anchors, remaining)")
+    sys.stdout.flush()
+    bulk = run_bulk()
+    checks += bulk.checks()
+    print("\n".join(bulk.report()))
+
+    print(section("4. sladesk sla replay --batch, end to end"))
+    print("   50,000 JSON Lines timelines (email/portal/phone, P1-P3 or none, 0-6 events) through the real")
+    print("   console script (.venv/bin/sladesk), output to /dev/null, wall clock, best of 5")
+    sys.stdout.flush()
+    replay = run_replay(cached=True)
+    checks += replay.checks()
+    print("\n".join(replay.report()))
+
+    missed = [c for c in checks if not c.passed]
+    print(section("summary"))
+    print(f"  {len(checks) - len(missed)}/{len(checks)} targets met in {time.perf_counter() - t0:.0f} s")
+    for c in missed:
+        print(f"  MISS: {c.text}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
