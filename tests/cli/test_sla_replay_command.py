@@ -55,12 +55,14 @@ def test_it_replays_a_batch_in_order() -> None:
 
 
 def test_it_keeps_the_place_of_a_bad_line_in_a_batch_and_exits_non_zero() -> None:
-    lines = [json.dumps(FRIDAY), "{not json", json.dumps({**FRIDAY, "channel": "fax"})]
+    far = {**FRIDAY, "received_at": "9998-12-30T10:00:00-03:00", "events": [], "now": "9998-12-30T11:00:00-03:00"}
+    lines = [json.dumps(FRIDAY), "{not json", json.dumps({**FRIDAY, "channel": "fax"}), json.dumps(far)]
     code, out, err = replay("--batch", payload="\n".join(lines).encode())
     assert code == 1
     results = [json.loads(line) for line in out.splitlines()]
-    assert len(results) == 3
+    assert len(results) == 4
     assert "metrics" in results[0]
+    assert "line 4: an instant or deadline falls outside" in results[3]["error"]
     assert results[1]["error"].startswith("line 2: not valid JSON")
     assert "line 3: channel: 'fax' is not one of email, phone, portal" in results[2]["error"]
     assert "line 3" in err
@@ -94,6 +96,7 @@ ERRORS = [
     ({**FRIDAY, "events": [{"at": "2027-03-05T17:00:00-03:00", "type": "priority_set"}]}, "priority_set needs"),
     ({**FRIDAY, "now": "2027-03-05T15:00:00-03:00"}, "now: '2027-03-05T15:00:00-03:00' is before received_at"),
     ([1, 2], "expected a JSON object"),
+    ({**FRIDAY, "received_at": "0001-01-01T00:00:00+05:00"}, "outside the years a calendar can cover"),
 ]
 
 

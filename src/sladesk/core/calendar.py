@@ -198,7 +198,24 @@ class BusinessCalendar:
         if minute >= 1440:
             day, minute = day + timedelta(days=1), minute - 1440
         local = datetime(day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=self.zone)
-        return to_us(local)
+        instant = to_us(local)
+        if from_us(instant, self.zone).replace(tzinfo=None) == local.replace(tzinfo=None):
+            return instant
+        return self._gap_end(local)
+
+    def _gap_end(self, local: datetime) -> int:
+        """A wall time the clock skips (spring forward): the instant the clock jumps
+        past it, i.e. the first instant whose local time is at or after it."""
+        wall = local.replace(tzinfo=None)
+        lo, hi = to_us(local.replace(fold=1)), to_us(local.replace(fold=0))  # the two readings bracket the jump
+        lo, hi = min(lo, hi), max(lo, hi)
+        while hi - lo > 1:  # about 40 steps, on the rare days with a gap
+            mid = (lo + hi) // 2
+            if from_us(mid, self.zone).replace(tzinfo=None) >= wall:
+                hi = mid
+            else:
+                lo = mid
+        return hi
 
     # ---- single calls ---------------------------------------------------------------
     def _b(self, t: int) -> int:

@@ -152,8 +152,15 @@ def _iso(instant: int, zone: Any) -> str:
     return moment.isoformat()
 
 
+OUT_OF_RANGE = "an instant or deadline falls outside the years a calendar can cover (1 to 9998)"
+
+
 def replay_one(policy: Policy, data: Any) -> dict[str, Any]:
-    return evaluation_to_json(policy, evaluate(policy, timeline_from_json(data, policy)))
+    timeline = timeline_from_json(data, policy)
+    try:
+        return evaluation_to_json(policy, evaluate(policy, timeline))
+    except OverflowError:
+        raise ReplayInputError(OUT_OF_RANGE) from None
 
 
 def replay_lines(policy: Policy, lines: Iterable[bytes]) -> Iterator[tuple[bytes, str | None]]:
@@ -173,6 +180,9 @@ def replay_lines(policy: Policy, lines: Iterable[bytes]) -> Iterator[tuple[bytes
             yield orjson.dumps({"error": msg}), msg
         except ReplayInputError as exc:
             msg = f"line {number}: {exc}"
+            yield orjson.dumps({"error": msg}), msg
+        except OverflowError:
+            msg = f"line {number}: {OUT_OF_RANGE}"
             yield orjson.dumps({"error": msg}), msg
         else:
             yield orjson.dumps(result), None

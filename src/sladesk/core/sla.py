@@ -10,7 +10,10 @@ The reading is POLICY.md's:
   receipt time, keeping every pause;
 - ``due`` is the earliest instant at which the counted time reaches the target
   with no further pauses; a metric is breached when it ran past ``due``
-  (``breached_at = due``); it is met when it stopped at or before ``due``.
+  (``breached_at = due``); it is met when it stopped at or before ``due``;
+  one that stops while paused is met unless it had already run past its
+  deadline, and its ``due`` is counted on from the stop (no deadline was
+  running then).
 
 The walk over the events finds, for one metric, the closed run segments, the
 open one (if running) and the state; it does not depend on the priority.
@@ -89,6 +92,7 @@ class _Walk:
     open_start: int  # start of the open segment when running
     stopped_at: int | None
     stop_priority: str | None
+    stopped_paused: bool = False  # it stopped while paused (no deadline was running)
 
 
 def evaluate(policy: Policy, timeline: Timeline) -> Evaluation:
@@ -132,6 +136,7 @@ def _walk(policy: Policy, metric: Metric, timeline: Timeline, events: list[Event
             if w.state != _STOP:
                 if w.state == _RUN:
                     w.segments.append((w.open_start, t))
+                w.stopped_paused = w.state == _PAUSE
                 w.state, w.stopped_at, w.stop_priority = _STOP, t, priority
             if kind in final_on:
                 break
@@ -178,5 +183,8 @@ def _metric(policy: Policy, metric: Metric, timeline: Timeline, events: list[Eve
         return MetricState(name, BREACHED, priority, cal_name, goal, counted, crossing, crossing)
     if w.state == _PAUSE:
         return MetricState(name, PAUSED, priority, cal_name, goal, counted, remaining_us=goal - counted)
-    due = cal.add_us(last_start, goal - last_counted)
+    if w.stopped_paused and w.stopped_at is not None:  # no deadline ran then: count on from the stop
+        due = cal.add_us(w.stopped_at, goal - counted)
+    else:
+        due = cal.add_us(last_start, goal - last_counted)
     return MetricState(name, MET, priority, cal_name, goal, counted, due)
