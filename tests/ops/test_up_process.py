@@ -55,7 +55,7 @@ def test_it_starts_the_desk_prints_the_url_and_stops_on_sigterm(desk_env: dict[s
             assert response.status == 200
         assert (tmp_path / "sladesk.sqlite3").exists()
         workers = subprocess.run(
-            ["pgrep", "-f", "sladesk.cli worker", "-s", str(proc.pid)], capture_output=True, text=True
+            ["pgrep", "-f", "sladesk.cli worker", "-s", str(proc.pid)], capture_output=True, text=True, check=False
         )
         assert workers.stdout.strip(), "the worker is running beside the web server"
     finally:
@@ -68,7 +68,7 @@ def test_nothing_starts_on_an_invalid_policy(desk_env: dict[str, str], tmp_path:
     bad.write_text('version = "x"\n')
     result = subprocess.run(
         [sys.executable, "-m", "sladesk.cli", "up", "--no-demo", "--port", str(free_port())],
-        env={**desk_env, "SLADESK_POLICY": str(bad)}, capture_output=True, text=True, timeout=60,
+        env={**desk_env, "SLADESK_POLICY": str(bad)}, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert result.returncode == 1
     assert "nothing started" in result.stderr
