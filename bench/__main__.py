@@ -14,6 +14,7 @@ from importlib.metadata import version
 from bench.bulk import run_bulk
 from bench.common import Check, section
 from bench.deadlines import run_deadlines, run_elapsed
+from bench.queue import run_queue
 from bench.replay import run_replay
 
 
@@ -57,6 +58,15 @@ def main() -> int:
     replay = run_replay(cached=True)
     checks += replay.checks()
     print("\n".join(replay.report()))
+
+    print(section("5. the agent queue with 100,000 tickets: p95 server time"))
+    print("   each database fresh: migrate, `sladesk demo --tickets 100000`, then the demo supervisor's queue")
+    print("   page through django.test.Client (the whole Django request, no network); four filters")
+    sys.stdout.flush()
+    for result in run_queue():
+        checks += result.checks()
+        print("\n".join(result.report()))
+        sys.stdout.flush()
 
     missed = [c for c in checks if not c.passed]
     print(section("summary"))

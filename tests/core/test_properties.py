@@ -22,7 +22,7 @@ ZONE = ZoneInfo(SP)
 DEFAULT = load_default_policy()
 CALENDARS = [(DEFAULT, "porto-alegre"), (CLOSURES, "porto-alegre"), (SPLIT, "porto-alegre"), (DEFAULT, "24x7")]
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-SLOW = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SLOW = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Local clock times where things change: openings, closings, lunch, closures, midnight.
 EDGES = [0, 479, 480, 539, 540, 541, 719, 720, 721, 779, 780, 781, 839, 840, 959, 960, 1019, 1020, 1079, 1080, 1081]
@@ -121,6 +121,28 @@ def test_it_grows_a_fresh_calendar_as_far_as_it_must(cal: tuple[Policy, str], ro
     many = bulk.add_many(starts, durations_us).tolist()
     assert many == [single.add_us(to_us(t), m * MINUTE_US) for t, m in rows]
     assert [single.business_us(to_us(t), end) for (t, _), end in zip(rows, many, strict=True)] == durations_us.tolist()
+
+
+wide = st.builds(
+    lambda days, minute: local(date(2000, 1, 1) + timedelta(days=days), minute),
+    st.integers(0, 40 * 366),
+    st.one_of(st.sampled_from(EDGES), st.integers(0, 1439)),
+)
+
+
+@settings(max_examples=20, deadline=None)
+@given(calendars, st.lists(st.tuples(wide, durations), min_size=1, max_size=8))
+def test_it_answers_the_same_whatever_years_it_covered_before(
+    cal: tuple[Policy, str], rows: list[tuple[datetime, int]]
+) -> None:
+    used = build_calendar(spec(cal))
+    for t, minutes in rows:
+        fresh, a, d = build_calendar(spec(cal)), to_us(t), minutes * MINUTE_US
+        assert (used.add_us(a, d), used.business_us(a, a + 3 * d), used.is_open(a)) == (
+            fresh.add_us(a, d),
+            fresh.business_us(a, a + 3 * d),
+            oracle.is_business_minute(t, spec(cal)),
+        )
 
 
 # ---- SLA engine -------------------------------------------------------------------------

@@ -182,6 +182,30 @@ CASES: list[tuple[str, Any, dict[str, dict[str, Any]]]] = [
         },
     ),
     (
+        "resolved after a pause: met, due counted on from the stop, the pause left out",
+        ticket(
+            "2027-03-01 09:00",
+            ("2027-03-01 10:00", "waiting_on_customer"),
+            ("2027-03-03 09:00", "customer_replied"),
+            ("2027-03-03 12:00", "resolved"),
+            now="2027-03-03 12:05",
+            priority="P2",
+        ),
+        {"resolution": {"state": "met", "due": "2027-03-04 17:00", "elapsed_s": 14400}},
+    ),
+    (
+        "resolved, reopened, resolved again: met, due counted on from the second stop",
+        ticket(
+            "2027-03-01 09:00",
+            ("2027-03-01 10:00", "resolved"),
+            ("2027-03-02 09:00", "reopened"),
+            ("2027-03-02 11:00", "resolved"),
+            now="2027-03-02 11:05",
+            priority="P2",
+        ),
+        {"resolution": {"state": "met", "due": "2027-03-03 17:00", "elapsed_s": 10800}},
+    ),
+    (
         "resolved, reopened days later: resumes with the time already counted",
         ticket(
             "2027-03-01 09:00",
@@ -204,6 +228,11 @@ CASES: list[tuple[str, Any, dict[str, dict[str, Any]]]] = [
         "events after now have not happened yet",
         ticket("2027-03-01 09:00", ("2027-03-01 10:00", "public_reply"), now="2027-03-01 09:30"),
         {"reply": {"state": "running", "due": "2027-03-01 11:00", "elapsed_s": 1800}},
+    ),
+    (
+        "out of scope at the very instant of now: excluded",
+        ticket("2027-03-01 09:00", ("2027-03-01 09:30", "out_of_scope"), now="2027-03-01 09:30"),
+        {"reply": {"state": "excluded"}, "response": {"state": "excluded"}, "resolution": {"state": "excluded"}},
     ),
     (
         "out of scope on the phone: reply does not apply, the others are excluded",

@@ -80,6 +80,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AXES_FAILURE_LIMIT = int(os.environ.get("SLADESK_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # one office behind one address is not locked out together
 AXES_LOCKOUT_CALLABLE = "sladesk.config.views.locked_out"  # the login page says when it is locked
 AXES_VERBOSE = False
 LOGIN_URL = "login"

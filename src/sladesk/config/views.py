@@ -1,5 +1,12 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -7,3 +14,26 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"ok": True})
+
+
+def _cooloff_minutes() -> int:
+    return round(float(settings.AXES_COOLOFF_TIME) * 60)
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login, saying up front how many attempts lead to a lockout."""
+
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(limit=settings.AXES_FAILURE_LIMIT, minutes=_cooloff_minutes())
+        return context
+
+
+def locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: Any = None
+) -> HttpResponse:
+    """django-axes' lockout response (AXES_LOCKOUT_CALLABLE): the login page says it clearly."""
+    context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": _cooloff_minutes()}
+    return render(request, "registration/locked_out.html", context, status=429)

@@ -7,11 +7,13 @@ import sys
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sladesk.core.policy import PolicyError
-from sladesk.ops import supervisor
+from sladesk.directory.models import Customer
+from sladesk.ops import demo, supervisor
 from sladesk.policies.service import current_policy, current_version
 
 
@@ -47,8 +49,15 @@ class Command(BaseCommand):
         sys.exit(supervisor.supervise(children))
 
     def _prepare(self, options: dict[str, Any]) -> list[str]:
-        """Hook for first-run data; returns lines to print after the URL."""
-        return []
+        """On the first run (no customer, no user yet) load the demo; returns lines to print after the URL.
+
+        A database where someone already created a staff account is not empty: the demo's
+        accounts have public passwords and never appear beside real ones."""
+        if options["no_demo"] or Customer.objects.exists() or User.objects.exists():
+            return []
+        result = demo.load_demo()
+        lines = ["first run on an empty database: demo data loaded (`sladesk up --no-demo` skips it)"]
+        return [*lines, *demo.summary_lines(result), *demo.login_lines()]
 
     def _children(self, options: dict[str, Any]) -> list[supervisor.Child]:
         bind = f"{options['host']}:{options['port']}"

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from sladesk.directory import views
+
+app_name = "directory"
+
+urlpatterns = [
+    path("", views.customers, name="customers"),
+    path("c/<str:code>/", views.customer, name="customer"),
+    path("stores/", views.stores, name="stores"),
+    path("stores/<int:pk>/", views.store, name="store"),
+    path("people/", views.people, name="people"),
+    path("people/<int:pk>/", views.person, name="person"),
+]

@@ -1,0 +1,44 @@
+"""``sladesk demo``: load the demo data; ``--tickets N`` adds bulk tickets for the benchmark."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from sladesk.ops.demo import load_demo, login_lines, summary_lines
+from sladesk.ops.demo.bulk import fill_tickets
+
+
+class Command(BaseCommand):
+    help = "Load the demo (marked [DEMO]; loading twice adds nothing) and print the demo logins."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--tickets", type=int, default=0, metavar="N",
+            help="also make the bulk demo customers hold N tickets, for the queue benchmark (fast: bulk inserts)",
+        )  # fmt: skip
+        parser.add_argument("--seed", type=int, default=20260301, help="random seed of the bulk tickets")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        result = load_demo()
+        for line in summary_lines(result):
+            self.stdout.write(line)
+        n = options["tickets"]
+        if n > 0:
+            d = result.directory
+            fill = fill_tickets(n, d.partner, d.staff, seed=options["seed"], progress=self._progress)
+            states = ", ".join(f"{k} {v}" for k, v in sorted(fill.states.items()))
+            self.stdout.write(
+                f"bulk tickets: {fill.added} added in {fill.seconds:.1f} s, {fill.total} in "
+                f"{fill.customers} bulk demo customers" + (f" ({states})" if states else "")
+            )
+        for line in login_lines():
+            self.stdout.write(line)
+
+    def _progress(self, done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            sys.stderr.write(f"\r  {done}/{total} tickets")
+            if done == total:
+                sys.stderr.write("\n")

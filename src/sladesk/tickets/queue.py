@@ -1,0 +1,208 @@
+"""The agent's queue: open tickets, nearest deadline first, one page at a time.
+
+Pages are keyset pages (``after`` = the last row's position), never OFFSET, and
+nothing is counted: the first page of 100,000 tickets costs what the last does.
+The order is ``next_due_at`` (indexed) then ``id``; tickets with no running
+deadline (all paused or stopped) come last, by ``id``. That is two range scans,
+the second only when the first does not fill the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.http import QueryDict
+
+from sladesk.core.instants import from_us, to_us
+from sladesk.core.policy import Policy
+from sladesk.directory.models import Partner
+from sladesk.policies.models import PolicyVersion
+from sladesk.policies.service import policy_of
+from sladesk.staff.access import visible_customers
+from sladesk.staff.models import StaffProfile
+from sladesk.tickets.models import OPEN_STATUSES, Channel, Status, Ticket
+from sladesk.tickets.presenters import LATE, Badge, queue_badges, short_metric_label
+from sladesk.tickets.queries import breached_filter, visible_to
+
+PAGE_SIZE = 50
+NO_PARTNER = "-"  # the partner filter's value for self-service customers
+NOBODY = "-"  # the assignee filter's value for unassigned tickets
+MINE = "me"
+NO_PRIORITY = "-"
+
+
+@dataclass
+class Filters:
+    """The queue's GET parameters, validated; unknown values are dropped, never an error."""
+
+    customer: str = ""
+    partner: str = ""
+    priority: str = ""
+    status: str = ""
+    assignee: str = ""
+    breached: bool = False
+    after: str = ""
+
+    @classmethod
+    def from_query(cls, params: QueryDict, profile: StaffProfile, policy: Policy) -> Filters:
+        status = params.get("status", "")
+        priority = params.get("priority", "")
+        assignee = params.get("assignee", "")
+        return cls(
+            customer=params.get("customer", "").strip()[:64],
+            partner=params.get("partner", "").strip()[:200] if profile.sees_every_customer else "",
+            priority=priority if priority in (*policy.priorities, NO_PRIORITY) else "",
+            status=status if status in OPEN_STATUSES else "",
+            assignee=assignee if assignee in (MINE, NOBODY) or assignee.isdigit() else "",
+            breached=params.get("breached") in ("1", "on", "true"),
+            after=params.get("after", "")[:64],
+        )
+
+    def query(self, after: str = "") -> str:
+        """The filters as a query string (for the next page and the refresh)."""
+        q = QueryDict(mutable=True)
+        for key in ("customer", "partner", "priority", "status", "assignee"):
+            if getattr(self, key):
+                q[key] = getattr(self, key)
+        if self.breached:
+            q["breached"] = "1"
+        if after:
+            q["after"] = after
+        return q.urlencode()
+
+    @property
+    def active(self) -> bool:
+        return any((self.customer, self.partner, self.priority, self.status, self.assignee, self.breached))
+
+
+def _filter(qs: QuerySet[Ticket], f: Filters, user: User, now: datetime) -> QuerySet[Ticket]:
+    qs = qs.filter(status=f.status) if f.status else qs.filter(status__in=OPEN_STATUSES)
+    if f.customer:
+        qs = qs.filter(customer__code=f.customer)
+    if f.partner == NO_PARTNER:
+        qs = qs.filter(Q(customer__contract__partner__isnull=True))
+    elif f.partner:
+        qs = qs.filter(customer__contract__partner__name=f.partner)
+    if f.priority:
+        qs = qs.filter(priority="" if f.priority == NO_PRIORITY else f.priority)
+    if f.assignee == MINE:
+        qs = qs.filter(assignee=user)
+    elif f.assignee == NOBODY:
+        qs = qs.filter(assignee__isnull=True)
+    elif f.assignee:
+        qs = qs.filter(assignee_id=int(f.assignee))
+    if f.breached:
+        qs = qs.filter(Q(next_due_at__lt=now) | breached_filter(now))
+    return qs
+
+
+def parse_cursor(text: str) -> tuple[datetime | None, int] | None:
+    """``<due in µs>.<id>`` for a row with a deadline, ``n.<id>`` for one without."""
+    due, _, pk = text.partition(".")
+    if not pk.isdigit() or not (due == "n" or due.lstrip("-").isdigit()):
+        return None
+    return (None if due == "n" else from_us(int(due)), int(pk))
+
+
+def cursor_of(ticket: Ticket) -> str:
+    due = "n" if ticket.next_due_at is None else str(to_us(ticket.next_due_at))
+    return f"{due}.{ticket.pk}"
+
+
+@dataclass
+class Row:
+    ticket: Ticket
+    cells: list[Badge | None]  # one per column (metric) of the queue; None where it does not apply
+    status: str  # the status and channel in words (translated once per page, not per row)
+    channel: str
+
+    @property
+    def late(self) -> bool:
+        return any(b is not None and b.tone == LATE for b in self.cells)
+
+
+@dataclass
+class Page:
+    rows: list[Row]
+    next_after: str = ""
+
+
+def page(
+    profile: StaffProfile, user: User, f: Filters, now: datetime, *, columns: list[str], size: int = PAGE_SIZE
+) -> Page:
+    """One page of the queue, its badges computed from the stored metric rows (no per-row SQL).
+
+    ``columns``: the metrics shown, in order (the current policy's)."""
+    base = _filter(visible_to(profile), f, user, now).select_related("customer", "requester", "assignee")
+    cursor = parse_cursor(f.after) if f.after else None
+    tickets: list[Ticket] = []
+    if cursor is None or cursor[0] is not None:
+        timed = base.filter(next_due_at__isnull=False)
+        if cursor is not None:
+            due, pk = cursor
+            timed = timed.filter(Q(next_due_at__gt=due) | Q(next_due_at=due, pk__gt=pk))
+        tickets = list(timed.order_by("next_due_at", "pk")[: size + 1])
+    if len(tickets) <= size:
+        untimed = base.filter(next_due_at__isnull=True)
+        if cursor is not None and cursor[0] is None:
+            untimed = untimed.filter(pk__gt=cursor[1])
+        tickets += list(untimed.order_by("pk")[: size + 1 - len(tickets)])
+    more = len(tickets) > size
+    tickets = tickets[:size]
+    prefetch_related_objects(tickets, "metrics")
+    return Page(_rows(tickets, columns, now), cursor_of(tickets[-1]) if more and tickets else "")
+
+
+def _rows(tickets: list[Ticket], columns: list[str], now: datetime) -> list[Row]:
+    policies = _policies(tickets)
+    labels = {pk: {name: short_metric_label(name, p) for name in p.metrics} for pk, p in policies.items()}
+    statuses = {s.value: str(s.label) for s in Status}
+    channels = {c.value: str(c.label) for c in Channel}
+    rows = []
+    for t in tickets:
+        policy, version = policies[t.policy_version_id], t.policy_version_id
+        badges = {b.name: b for b in queue_badges(list(t.metrics.all()), policy, now, labels[version])}
+        cells = [badges.get(name) for name in columns]
+        rows.append(Row(t, cells, statuses.get(t.status, t.status), channels.get(t.channel, t.channel)))
+    return rows
+
+
+def _policies(tickets: list[Ticket]) -> dict[int, Policy]:
+    """The policy of every ticket on the page, in one query (usually one version)."""
+    ids = {t.policy_version_id for t in tickets}
+    if not ids:
+        return {}
+    return {v.pk: policy_of(v) for v in PolicyVersion.objects.filter(pk__in=ids)}
+
+
+@dataclass
+class Choices:
+    customers: list[tuple[str, str]]
+    partners: list[str]
+    assignees: list[tuple[int, str]]
+    statuses: list[tuple[str, str]]
+    priorities: list[str]
+
+
+MAX_CUSTOMER_CHOICES = 1000
+
+
+def choices(profile: StaffProfile, policy: Policy) -> Choices:
+    """The filter form's options: only what this staff member may see."""
+    customers = list(visible_customers(profile).order_by("name").values_list("code", "name")[:MAX_CUSTOMER_CHOICES])
+    partners: list[str] = []
+    if profile.sees_every_customer:
+        partners = list(Partner.objects.order_by("name").values_list("name", flat=True))
+    staff = User.objects.filter(staff__isnull=False, is_active=True).order_by("first_name", "last_name", "username")
+    assignees = [(u.pk, display_name(u)) for u in staff.only("pk", "first_name", "last_name", "email", "username")]
+    statuses = [(s.value, str(s.label)) for s in Status if s in OPEN_STATUSES]
+    return Choices(customers, partners, assignees, statuses, list(policy.priorities))
+
+
+def display_name(user: Any) -> str:
+    """A staff member as the desk shows them."""
+    return str(user.get_full_name() or user.email or user.username)

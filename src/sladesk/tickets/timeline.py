@@ -1,0 +1,156 @@
+"""A ticket's history as the desk shows it: the event log with its messages,
+field changes and the deadlines before and after each SLA event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.utils.translation import gettext as _
+
+from sladesk.core.policy import Policy
+from sladesk.tickets.models import Message, Status, Ticket, TicketEvent
+from sladesk.tickets.presenters import format_when, metric_label, state_text
+
+
+def action_text(action: str) -> str:
+    return {
+        "created": _("Chamado aberto"),
+        "set_priority": _("Prioridade alterada"),
+        "reply": _("Resposta pública"),
+        "start": _("Atendimento iniciado"),
+        "wait": _("Aguardando o cliente"),
+        "customer_reply": _("Mensagem do cliente"),
+        "resolve": _("Resolvido"),
+        "reopen": _("Reaberto"),
+        "close": _("Fechado"),
+        "note": _("Nota interna"),
+        "assign": _("Responsável alterado"),
+        "out_of_scope": _("Fora do escopo"),
+        "sla_breached": _("Prazo de SLA estourado"),
+    }.get(action, action)
+
+
+@dataclass
+class Deadline:
+    metric: str
+    before: str
+    after: str
+
+
+@dataclass
+class Entry:
+    at: datetime
+    action: str  # the code, also the CSS class
+    title: str
+    actor: str
+    body: str = ""
+    message_kind: str = ""
+    changes: list[tuple[str, str, str]] = field(default_factory=list)  # (what, before, after)
+    deadlines: list[Deadline] = field(default_factory=list)
+    sla: bool = False  # the event moves an SLA clock
+
+
+def entries(ticket: Ticket, events: list[TicketEvent], orphans: list[Message], policy: Policy) -> list[Entry]:
+    """Events in order, each with its message; messages with no event (if any) by time."""
+    people = _staff_names(events)
+    out = [_entry(ticket, e, policy, people) for e in events]
+    out += [Entry(m.created_at, "message", _kind_text(m.kind), _author(m), m.body, m.kind) for m in orphans]
+    out.sort(key=lambda e: e.at)
+    return out
+
+
+def _entry(ticket: Ticket, e: TicketEvent, policy: Policy, people: dict[int, str]) -> Entry:
+    entry = Entry(e.at, e.action, action_text(e.action), e.actor_label or _("sistema"), sla=bool(e.sla_type))
+    if e.message is not None:
+        entry.body, entry.message_kind = e.message.body, e.message.kind
+    elif e.action == "created":
+        entry.body, entry.message_kind = ticket.description, Message.Kind.INBOUND
+    entry.changes = _changes(e, people)
+    entry.deadlines = _deadlines(e, policy)
+    if e.action == "sla_breached":
+        breached = (e.after or {}).get("breached", {})
+        entry.changes = [
+            (metric_label(name, policy), "", _("prazo %(due)s") % {"due": _when(due)}) for name, due in breached.items()
+        ]
+    return entry
+
+
+def _changes(e: TicketEvent, people: dict[int, str]) -> list[tuple[str, str, str]]:
+    out = []
+    labels = {
+        "status": _("situação"),
+        "priority": _("prioridade"),
+        "assignee": _("responsável"),
+        "category": _("categoria"),
+        "outcome": _("desfecho"),
+    }
+    for key, label in labels.items():
+        if key in (e.after or {}) and e.action != "created":
+            out.append((label, _value(key, (e.before or {}).get(key), people), _value(key, e.after[key], people)))
+    return out
+
+
+def _value(key: str, value: Any, people: dict[int, str]) -> str:
+    if value in (None, ""):
+        return "—"
+    if key == "status":
+        return str(Status(value).label) if value in Status.values else str(value)
+    if key == "assignee":
+        return people.get(value, f"#{value}")
+    if key == "outcome" and value == Ticket.Outcome.OUT_OF_SCOPE:
+        return str(Ticket.Outcome.OUT_OF_SCOPE.label)
+    return str(value)
+
+
+def _deadlines(e: TicketEvent, policy: Policy) -> list[Deadline]:
+    """Each metric whose state or deadline the event changed, before → after."""
+    before, after = e.deadlines_before or {}, e.deadlines_after or {}
+    out = []
+    for name, now in after.items():
+        then = before.get(name)
+        if then is not None and (then.get("state"), then.get("due")) == (now.get("state"), now.get("due")):
+            continue
+        if then is None and now.get("state") == "not_applicable":
+            continue
+        out.append(Deadline(metric_label(name, policy), _deadline_text(then), _deadline_text(now)))
+    return out
+
+
+def _deadline_text(snapshot: dict[str, Any] | None) -> str:
+    if not snapshot:
+        return ""
+    text = state_text(snapshot.get("state", ""))
+    if snapshot.get("due") and snapshot.get("state") != "paused":
+        text += " · " + _when(snapshot["due"])
+    if snapshot.get("priority"):
+        text += f" ({snapshot['priority']})"
+    return text
+
+
+def _when(iso: str) -> str:
+    return format_when(datetime.fromisoformat(iso))
+
+
+def _staff_names(events: list[TicketEvent]) -> dict[int, str]:
+    ids: set[int] = set()
+    for e in events:
+        for side in (e.before or {}, e.after or {}):
+            if isinstance(side.get("assignee"), int):
+                ids.add(side["assignee"])
+    users = User.objects.filter(pk__in=ids) if ids else []
+    return {u.pk: u.get_full_name() or u.email or u.username for u in users}
+
+
+def _kind_text(kind: str) -> str:
+    return str(Message.Kind(kind).label) if kind in Message.Kind.values else kind
+
+
+def _author(m: Message) -> str:
+    if m.author_staff is not None:
+        return m.author_staff.get_full_name() or m.author_staff.email
+    if m.author_person is not None:
+        return m.author_person.name
+    return _("sistema")

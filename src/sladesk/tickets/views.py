@@ -1,0 +1,292 @@
+"""The agent desk: the queue, the ticket page with its actions, the phone intake.
+
+Views are thin: who may see what is asked of ``staff.access`` (403 for anyone
+without a staff profile, 404 for a ticket of a customer one may not see); every
+change is a ``do_*`` action; a refused action is a message on the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms as django_forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from sladesk.core.replay import evaluation_to_json
+from sladesk.directory import entitlement
+from sladesk.directory.models import Person
+from sladesk.policies.service import current_policy
+from sladesk.staff.access import may_see_customer, profile_of
+from sladesk.staff.models import StaffProfile
+from sladesk.tickets import actions, clocks
+from sladesk.tickets import queue as queue_
+from sladesk.tickets.access import get_ticket_for_staff
+from sladesk.tickets.forms import (
+    AssignForm,
+    CustomerReplyForm,
+    EmptyForm,
+    OutOfScopeForm,
+    PhoneForm,
+    PriorityForm,
+    TextForm,
+)
+from sladesk.tickets.models import Message, Ticket
+from sladesk.tickets.presenters import short_metric_label, sla_panel
+from sladesk.tickets.timeline import entries
+
+REFRESH_SECONDS = 30
+
+
+def _user(request: HttpRequest) -> User:
+    """The logged-in user (every view here is behind ``login_required``)."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
+# ---- the queue -------------------------------------------------------------------------
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    profile = profile_of(request.user)
+    policy = current_policy()
+    now = timezone.now()
+    filters = queue_.Filters.from_query(request.GET, profile, policy)
+    columns = list(policy.metrics)
+    page = queue_.page(profile, _user(request), filters, now, columns=columns)
+    context = {
+        "page": page,
+        "filters": filters,
+        "now": now,
+        "refresh": REFRESH_SECONDS,
+        "columns": [short_metric_label(name, policy) for name in columns],
+        "refresh_query": filters.query(filters.after),
+        "next_query": filters.query(page.next_after),
+        "first_query": filters.query(),
+    }
+    if request.GET.get("partial"):
+        return render(request, "tickets/_queue_table.html", context)
+    context["choices"] = queue_.choices(profile, policy)
+    context["MINE"], context["NOBODY"], context["NO_PARTNER"] = queue_.MINE, queue_.NOBODY, queue_.NO_PARTNER
+    context["NO_PRIORITY"] = queue_.NO_PRIORITY
+    return render(request, "tickets/queue.html", context)
+
+
+# ---- the ticket page -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Action:
+    """One action of the ticket page: its form and the ``do_*`` call it makes."""
+
+    form: Callable[..., django_forms.Form]
+    run: Callable[[Ticket, Any, dict[str, Any]], Ticket]
+    done: Any  # the success message (lazy)
+
+
+def _policy_form(cls: Any) -> Callable[..., django_forms.Form]:
+    return lambda data, ticket: cls(data, policy=clocks.policy_for(ticket))
+
+
+def _ticket_form(cls: Any) -> Callable[..., django_forms.Form]:
+    return lambda data, ticket: cls(data, ticket=ticket)
+
+
+def _plain_form(cls: type[django_forms.Form]) -> Callable[..., django_forms.Form]:
+    return lambda data, ticket: cls(data)
+
+
+ACTIONS: dict[str, Action] = {
+    "set_priority": Action(
+        _policy_form(PriorityForm),
+        lambda t, u, d: actions.do_set_ticket_priority(t, u, d["priority"]),
+        gettext_lazy("Prioridade alterada."),
+    ),
+    "reply": Action(
+        _plain_form(TextForm),
+        lambda t, u, d: actions.do_reply_ticket(t, u, d["text"]),
+        gettext_lazy("Resposta enviada."),
+    ),
+    "start": Action(
+        _plain_form(EmptyForm), lambda t, u, d: actions.do_start_ticket(t, u), gettext_lazy("Atendimento iniciado.")
+    ),
+    "wait": Action(
+        _plain_form(TextForm),
+        lambda t, u, d: actions.do_hold_ticket(t, u, d["text"]),
+        gettext_lazy("Pedido enviado; o chamado aguarda o cliente."),
+    ),
+    "customer_reply": Action(
+        _ticket_form(CustomerReplyForm),
+        lambda t, u, d: actions.do_add_customer_reply(t, u, d["text"], person=d.get("person")),
+        gettext_lazy("Mensagem do cliente registrada."),
+    ),
+    "resolve": Action(
+        _plain_form(TextForm), lambda t, u, d: actions.do_resolve_ticket(t, u, d["text"]), gettext_lazy("Resolvido.")
+    ),
+    "reopen": Action(_plain_form(EmptyForm), lambda t, u, d: actions.do_reopen_ticket(t, u), gettext_lazy("Reaberto.")),
+    "close": Action(_plain_form(EmptyForm), lambda t, u, d: actions.do_close_ticket(t, u), gettext_lazy("Fechado.")),
+    "note": Action(
+        _plain_form(TextForm), lambda t, u, d: actions.do_add_note(t, u, d["text"]), gettext_lazy("Nota registrada.")
+    ),
+    "assign": Action(
+        _ticket_form(AssignForm),
+        lambda t, u, d: actions.do_assign_ticket(t, u, d.get("assignee")),
+        gettext_lazy("Responsável alterado."),
+    ),
+    "out_of_scope": Action(
+        _policy_form(OutOfScopeForm),
+        lambda t, u, d: actions.do_exclude_ticket(t, u, d["category"]),
+        gettext_lazy("Chamado fechado como fora do escopo; o solicitante foi avisado."),
+    ),
+}
+
+
+@login_required
+def detail(request: HttpRequest, code: str) -> HttpResponse:
+    return _render_detail(request, get_ticket_for_staff(request, code))
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, code: str, action: str) -> HttpResponse:
+    ticket = get_ticket_for_staff(request, code)
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise Http404(action)
+    form = spec.form(request.POST, ticket)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(str(e) for e in errors))
+        return _render_detail(request, ticket, {action: form}, status=400)
+    try:
+        result = spec.run(ticket, _user(request), form.cleaned_data)
+    except actions.ActionError as exc:
+        messages.error(request, error_text(exc, ticket))
+        return _render_detail(request, ticket, {action: form}, status=409)
+    if result.pk != ticket.pk:
+        messages.info(request, _("O chamado estava fechado: a mensagem abriu o chamado #%(n)s.") % {"n": result.number})
+    else:
+        messages.success(request, str(spec.done))
+    return redirect("tickets:detail", code=result.code)
+
+
+def error_text(exc: actions.ActionError, ticket: Ticket) -> str:
+    """A refused action in the desk's language; the action's own words follow for the detail."""
+    if exc.code == actions.FORBIDDEN_TRANSITION:
+        return _("Esta ação não é possível com o chamado na situação “%(status)s”.") % {
+            "status": ticket.get_status_display()
+        }
+    if exc.code == actions.FORBIDDEN:
+        return _("Você não pode agir sobre chamados deste cliente.")
+    if exc.code == actions.NOT_ENTITLED:
+        return _("O solicitante não tem direito a abrir chamados: %(detail)s") % {"detail": exc}
+    return _("Não foi possível registrar: %(detail)s") % {"detail": exc}
+
+
+def _render_detail(
+    request: HttpRequest, ticket: Ticket, bound: dict[str, django_forms.Form] | None = None, status: int = 200
+) -> HttpResponse:
+    now = timezone.now()
+    policy = clocks.policy_for(ticket)
+    events = list(ticket.events.select_related("message__author_staff", "message__author_person").order_by("seq"))
+    linked = {e.message_id for e in events if e.message_id}
+    orphans = [m for m in ticket.messages.select_related("author_staff", "author_person") if m.pk not in linked]
+    orphans = [m for m in orphans if not _is_description(ticket, m)]
+    # What clocks.metrics_json(ticket, now) returns, with the events already loaded and
+    # the engine's anchors at hand (a breached metric may still be running).
+    evaluation = clocks.evaluate_ticket(ticket, max(now, ticket.received_at), events)
+    sla = evaluation_to_json(policy, evaluation)
+    running = {name for name, m in evaluation.metrics.items() if m.anchor is not None}
+    forms = {name: spec.form(None, ticket) for name, spec in ACTIONS.items() if _allowed(ticket, name)}
+    _show_current(forms, ticket)
+    forms.update(bound or {})
+    context = {
+        "ticket": ticket,
+        "policy": policy,
+        "timeline": entries(ticket, events, orphans, policy),
+        "sla": sla_panel(sla, running, policy, now),
+        "sla_priority": sla["priority"],
+        "forms": forms,
+        "missing": _missing(ticket, policy),
+        "now": now,
+    }
+    return render(request, "tickets/detail.html", context, status=status)
+
+
+def _show_current(forms: dict[str, django_forms.Form], ticket: Ticket) -> None:
+    """The selects start at the ticket's current assignee and priority."""
+    if "assign" in forms:
+        forms["assign"].initial["assignee"] = ticket.assignee_id
+    if "set_priority" in forms and ticket.priority:
+        forms["set_priority"].initial["priority"] = ticket.priority
+
+
+def _allowed(ticket: Ticket, action: str) -> bool:
+    return ticket.status in actions.ALLOWED_FROM.get(action, ())
+
+
+def _is_description(ticket: Ticket, m: Message) -> bool:
+    """The request's first message, shown with the "created" event."""
+    return m.kind == Message.Kind.INBOUND and m.created_at == ticket.received_at and m.body == ticket.description
+
+
+def _missing(ticket: Ticket, policy: Any) -> list[str]:
+    labels = {i.key: i.label for i in policy.required_information}
+    return [_(labels.get(key, key)) for key in ticket.missing_information or []]
+
+
+# ---- the phone intake ------------------------------------------------------------------
+@login_required
+def phone(request: HttpRequest) -> HttpResponse:
+    """A P1 call: find the caller among the Gestores with a seat, then open the ticket."""
+    profile = profile_of(request.user)
+    initial = {"received_at": timezone.localtime().replace(second=0, microsecond=0)}
+    context: dict[str, Any] = {"number": current_policy().channels["phone"].number}
+    if request.method == "POST" and "check" in request.POST:  # only who is calling: nothing else needed yet
+        context["form"] = PhoneForm(initial={**initial, **request.POST.dict()})
+        context["caller"] = _caller(profile, request.POST.get("email", ""), request.POST.get("phone", ""))
+        return render(request, "tickets/phone.html", context)
+    form = context["form"] = PhoneForm(request.POST or None, initial=initial)
+    if request.method != "POST" or not form.is_valid():
+        return render(request, "tickets/phone.html", context, status=400 if form.errors else 200)
+    data = form.cleaned_data
+    found = context["caller"] = _caller(profile, data["email"], data["phone"])
+    affected = _affected(form, found.person) if found.ok else None
+    if not found.ok or form.errors:
+        return render(request, "tickets/phone.html", context, status=400 if form.errors else 200)
+    try:
+        ticket = actions.do_create_ticket(
+            actor=_user(request), channel="phone", requester=found.person, subject=data["subject"],
+            description=data["description"], priority="P1", received_at=data["received_at"],
+            affected_person=affected,
+        )  # fmt: skip
+    except actions.ActionError as exc:
+        messages.error(request, _("Não foi possível abrir o chamado: %(detail)s") % {"detail": exc})
+        return render(request, "tickets/phone.html", context, status=409)
+    messages.success(request, _("Chamado #%(n)s aberto (P1, telefone).") % {"n": ticket.number})
+    return redirect("tickets:detail", code=ticket.code)
+
+
+def _caller(profile: StaffProfile, email: str, phone: str) -> entitlement.Entitlement:
+    """Who is calling, as far as this staff member may know: another partner's customer is unknown."""
+    found = entitlement.check(email=email.strip(), phone=phone.strip(), today=timezone.localdate())
+    if found.person is not None and not may_see_customer(profile, found.person.customer):
+        return entitlement.Entitlement(entitlement.UNKNOWN_SENDER)  # never say whose number it is
+    return found
+
+
+def _affected(form: PhoneForm, caller: Person | None) -> Person | None:
+    """The affected user, a person of the caller's customer (a form error if there is none)."""
+    email = form.cleaned_data.get("affected_email")
+    if not email or caller is None:
+        return None
+    person = Person.objects.filter(customer_id=caller.customer_id, email__iexact=email).first()
+    if person is None:
+        form.add_error("affected_email", _("Não há ninguém com este e-mail em %(c)s.") % {"c": caller.customer})
+    return person

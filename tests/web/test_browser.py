@@ -1,0 +1,168 @@
+"""The desk in a real browser: Playwright driving Debian's chromium against the live server."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from sladesk.tickets.models import Ticket
+from tests.web.conftest import PASSWORD, World, open_ticket
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls of the test are still sync.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server) -> Iterator[Page]:  # type: ignore[no-untyped-def]
+    context = browser.new_context(base_url=live_server.url, locale="pt-BR", viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def log_in(page: Page, email: str, password: str = PASSWORD) -> None:
+    page.goto("/login/")
+    page.fill("#id_username", email)
+    page.fill("#id_password", password)
+    page.locator(".login form button[type=submit]").click()
+
+
+def test_an_agent_takes_a_ticket_from_the_queue_to_resolved(page: Page, world: World) -> None:
+    now = timezone.now()
+    t = open_ticket(world.gabriela, "Oto fora do ar em todas as lojas", channel="phone", priority="P1",
+                    received_at=now - timedelta(minutes=10), description="Ninguém consegue vender.")  # fmt: skip
+    open_ticket(world.beatriz, "Relatório lento", priority="P3")
+    log_in(page, "alice@sladesk.example")
+    expect(page.locator("h1")).to_have_text("Fila de chamados abertos")
+    row = page.locator(f"tr[data-ticket='{t.number}']")
+    expect(row).to_contain_text("Lojas Aurora")
+    expect(row.locator(".badge").first).to_contain_text("No prazo")
+    row.get_by_role("link", name="Oto fora do ar em todas as lojas").click()
+
+    expect(page).to_have_url(re.compile(f"/t/{t.code}/$"))
+    expect(page.locator(".timeline")).to_contain_text("Ninguém consegue vender.")
+    panel = page.locator("#sla")
+    expect(panel.locator("[data-metric=response]")).to_contain_text("2 h, 24x7")
+    expect(panel.locator("[data-metric=resolution]")).to_contain_text("4 h, 24x7")
+    expect(panel.locator("[data-metric=response] .due-at")).to_have_text(re.compile(r"\w{3} \d\d/\d\d/\d{4} \d\d:\d\d"))
+
+    page.fill("#composer-text", "Estamos verificando o servidor.")
+    page.get_by_role("button", name="Responder", exact=True).click()
+    expect(page.locator(".messages")).to_contain_text("Resposta enviada.")
+    expect(page.locator(".timeline")).to_contain_text("Estamos verificando o servidor.")
+
+    page.get_by_role("button", name="Iniciar atendimento").click()
+    expect(page.locator(".messages")).to_contain_text("Atendimento iniciado.")
+    expect(panel.locator("[data-metric=response]")).to_contain_text("Cumprido")
+    expect(panel.locator("[data-metric=resolution]")).to_contain_text(re.compile("No prazo|Em risco"))
+
+    page.fill("#composer-text", "Servidor reiniciado; tudo normal.")
+    page.get_by_role("button", name="Responder e resolver").click()
+    expect(page.locator(".messages")).to_contain_text("Resolvido.")
+    expect(page.locator(".chips .status")).to_have_text("Resolvido")
+    expect(panel.locator("[data-metric=resolution]")).to_contain_text("Cumprido")
+    expect(panel.locator("[data-metric=resolution] .due-at")).to_be_visible()
+    t.refresh_from_db()
+    assert t.status == "resolved" and t.assignee == world.alice
+
+
+def test_a_refused_action_shows_a_message(page: Page, world: World) -> None:
+    t = open_ticket(world.gabriela, "Erro", priority="P2")
+    log_in(page, "alice@sladesk.example")
+    page.goto(f"/t/{t.code}/")
+    page.select_option("#id_priority", "P2")  # already P2
+    page.get_by_role("button", name="Definir").click()
+    expect(page.locator(".messages .msg-error")).to_contain_text("Não foi possível registrar")
+
+
+def test_a_partner_agent_cannot_open_another_partners_ticket(page: Page, world: World) -> None:
+    theirs = open_ticket(world.carla, "Problema da Cedro")
+    mine = open_ticket(world.beatriz, "Problema da Bento")
+    log_in(page, "paulo@sul.example")
+    expect(page.locator("table.queue")).to_contain_text("Problema da Bento")
+    expect(page.locator("table.queue")).not_to_contain_text("Problema da Cedro")
+    response = page.goto(f"/t/{theirs.code}/")
+    assert response is not None and response.status == 404
+    response = page.goto(f"/t/{mine.code}/")
+    assert response is not None and response.status == 200
+
+
+def test_the_phone_intake_opens_a_p1_for_an_entitled_gestora(page: Page, world: World) -> None:
+    log_in(page, "alice@sladesk.example")
+    page.get_by_role("link", name="Ligação P1").click()
+    page.fill("#id_phone", "51 99811-2233")
+    page.get_by_role("button", name="Verificar quem ligou").click()
+    expect(page.locator("#caller")).to_contain_text("Gabriela Gomes")
+    page.fill("#id_subject", "Oto não abre")
+    page.fill("#id_description", "Tela branca em todas as lojas desde 10h.")
+    page.get_by_role("button", name="Abrir chamado P1").click()
+    expect(page.locator(".messages")).to_contain_text("aberto (P1, telefone)")
+    t = Ticket.objects.get()
+    assert (t.requester, t.channel, t.priority) == (world.gabriela, "phone", "P1")
+    expect(page).to_have_url(re.compile(f"/t/{t.code}/$"))
+
+
+def test_the_phone_intake_refuses_a_vendedor_with_the_reason(page: Page, world: World) -> None:
+    log_in(page, "alice@sladesk.example")
+    page.goto("/phone/")
+    page.fill("#id_email", "vicente@aurora.example")
+    page.fill("#id_subject", "App travou")
+    page.get_by_role("button", name="Abrir chamado P1").click()
+    refusal = page.locator("#refusal")
+    expect(refusal).to_contain_text("Vicente Vaz")
+    expect(refusal).to_contain_text("peça ao Gestor da sua empresa")
+    assert not Ticket.objects.exists()
+
+
+def test_the_login_locks_after_repeated_failures(page: Page, world: World) -> None:
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        log_in(page, "alice@sladesk.example", "senha-errada")
+        expect(page.locator(".alert-error")).to_contain_text("Usuário ou senha incorretos")
+    log_in(page, "alice@sladesk.example", "senha-errada")
+    expect(page.locator("#locked-out")).to_contain_text("o acesso está bloqueado")
+    page.goto("/login/")
+    log_in(page, "alice@sladesk.example")  # the right password, too late
+    expect(page.locator("#locked-out")).to_be_visible()
+
+
+def test_the_queue_refreshes_itself(page: Page, world: World) -> None:
+    open_ticket(world.gabriela, "Primeiro")
+    log_in(page, "alice@sladesk.example")
+    expect(page.locator("table.queue")).to_contain_text("Primeiro")
+    page.wait_for_function("typeof window.sladeskRefreshQueue === 'function'")  # the script is deferred
+    open_ticket(world.gabriela, "Chegou agora")
+    page.evaluate("window.sladeskRefreshQueue()")
+    expect(page.locator("table.queue")).to_contain_text("Chegou agora")
+
+
+def test_the_desk_speaks_english_on_request(page: Page, world: World) -> None:
+    log_in(page, "alice@sladesk.example")
+    page.select_option("#lang-select", "en")
+    page.get_by_role("button", name="Mudar").click()
+    expect(page.locator("h1")).to_have_text("Open tickets")
+    expect(page.get_by_role("link", name="P1 call")).to_be_visible()

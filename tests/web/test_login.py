@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from tests.web.conftest import PASSWORD, World
+from tests.web.test_queue import client_for
+
+LOGIN = reverse("login")
+
+
+def login(client: Client, username: str, password: str):  # type: ignore[no-untyped-def]
+    return client.post(LOGIN, {"username": username, "password": password})
+
+
+def test_the_login_page_says_when_access_gets_locked(world: World) -> None:
+    html = Client().get(LOGIN).content.decode()
+    assert f"Depois de {settings.AXES_FAILURE_LIMIT} tentativas erradas" in html
+
+
+def test_a_staff_member_logs_in_with_their_email_and_lands_on_the_queue(world: World) -> None:
+    client = Client()
+    response = login(client, "alice@sladesk.example", PASSWORD)
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.get("/").status_code == 200
+
+
+def test_a_wrong_password_is_refused(world: World) -> None:
+    response = login(Client(), "alice@sladesk.example", "errada")
+    assert response.status_code == 200
+    assert "Usuário ou senha incorretos" in response.content.decode()
+
+
+def test_it_locks_out_after_repeated_failures_even_with_the_right_password(world: World) -> None:
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert login(client, "alice@sladesk.example", "errada").status_code == 200
+    locked = login(client, "alice@sladesk.example", "errada")
+    assert locked.status_code == 429
+    assert "Acesso bloqueado temporariamente" in locked.content.decode()
+    again = login(client, "alice@sladesk.example", PASSWORD)
+    assert again.status_code == 429
+    assert client.get("/").status_code == 302  # still not logged in
+
+
+def test_logout_is_a_post(world: World) -> None:
+    client = client_for(world.alice)
+    assert client.get(reverse("logout")).status_code == 405
+    response = client.post(reverse("logout"))
+    assert response["Location"] == LOGIN
+    assert client.get("/").status_code == 302
+
+
+def test_a_gestor_with_a_login_but_no_staff_profile_is_refused_after_login(world: World) -> None:
+    client = Client()
+    assert login(client, "walter@aurora.example", PASSWORD).status_code == 302
+    assert client.get("/").status_code == 403
+
+
+def test_the_desk_switches_to_english(world: World) -> None:
+    client = client_for(world.alice)
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    html = client.get("/").content.decode()
+    assert "Open tickets" in html and "Fila de chamados abertos" not in html
+    assert '<html lang="en">' in html

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import translation
+
+from sladesk.core.policy import load_default_policy
+from sladesk.tickets.presenters import MetricView, badge, duration_text
+
+BRT = ZoneInfo("America/Sao_Paulo")
+POLICY = load_default_policy()
+WED_10 = datetime(2027, 3, 3, 10, 0, tzinfo=BRT)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "business", "text"),
+    [
+        (0, False, "menos de 1 min"),
+        (59, True, "menos de 1 min úteis"),
+        (60, False, "1 min"),
+        (3600, True, "1 h úteis"),
+        (3900, False, "1 h 05 min"),
+        (18 * 3600, True, "18 h úteis"),
+        (47 * 3600, False, "47 h"),
+        (50 * 3600, False, "2 d 2 h"),
+        (-5, False, "menos de 1 min"),
+    ],
+)
+def test_it_writes_durations(seconds: int, business: bool, text: str) -> None:
+    assert duration_text(seconds, business) == text
+
+
+def test_it_writes_durations_in_english() -> None:
+    with translation.override("en"):
+        assert duration_text(5400, True) == "1 h 30 min business"
+
+
+def view(state: str, due: datetime | None, running: bool = True, calendar: str = "porto-alegre") -> MetricView:
+    return MetricView("reply", state, calendar, 7200, due, None, running)
+
+
+@pytest.mark.parametrize(
+    ("metric", "now", "tone", "detail"),
+    [
+        (view("running", WED_10 + timedelta(hours=2)), WED_10, "ok", "faltam 2 h úteis"),
+        (view("running", WED_10 + timedelta(hours=2)), WED_10 + timedelta(minutes=89), "ok", "faltam 31 min úteis"),
+        (view("running", WED_10 + timedelta(hours=2)), WED_10 + timedelta(minutes=90), "risk", "faltam 30 min úteis"),
+        (view("running", WED_10 + timedelta(hours=2)), WED_10 + timedelta(hours=3), "breached", "há 1 h úteis"),
+        (view("breached", WED_10), WED_10 + timedelta(hours=1), "breached", "há 1 h úteis"),
+        (view("breached", WED_10, running=False), WED_10 + timedelta(hours=1), "breached", ""),
+        (view("met", WED_10, running=False), WED_10, "met", ""),
+        (MetricView("reply", "paused", "porto-alegre", 7200, None, 1800), WED_10, "paused", "restam 30 min úteis"),
+        (view("running", WED_10 + timedelta(hours=1), calendar="24x7"), WED_10, "ok", "faltam 1 h"),
+        (view("running", WED_10 + timedelta(minutes=20), calendar="24x7"), WED_10, "risk", "faltam 20 min"),
+        (view("not_applicable", None, running=False), WED_10, "off", ""),
+    ],
+)
+def test_it_chooses_the_tone_and_the_time_left(metric: MetricView, now: datetime, tone: str, detail: str) -> None:
+    b = badge(metric, POLICY, now)
+    assert (b.tone, b.detail) == (tone, detail)
+    assert b.status  # never colour alone: always a word

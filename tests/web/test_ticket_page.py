@@ -1,0 +1,198 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from sladesk.outbound.models import OutboxMessage
+from sladesk.tickets import actions
+from sladesk.tickets.models import Message, Status, Ticket
+from tests.web.conftest import World, open_ticket
+from tests.web.test_queue import client_for
+
+BRT = ZoneInfo("America/Sao_Paulo")
+WED_10 = datetime(2027, 3, 3, 10, 0, tzinfo=BRT)
+
+
+def page_of(t: Ticket) -> str:
+    return reverse("tickets:detail", args=[t.code])
+
+
+def act(client: Client, t: Ticket, action: str, **data: object):  # type: ignore[no-untyped-def]
+    return client.post(reverse("tickets:act", args=[t.code, action]), data)
+
+
+def text_of(response) -> str:  # type: ignore[no-untyped-def]
+    return response.content.decode()
+
+
+def test_it_shows_the_sla_panel_with_each_rule_and_due_instant(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
+    time_machine.move_to(WED_10, tick=False)
+    t = open_ticket(world.gabriela, "Erro ao salvar pedido", priority="P2", description="Aparece erro 500.")
+    response = client_for(world.alice).get(page_of(t))
+    assert response.status_code == 200
+    panel = {row.badge.name: row for row in response.context["sla"]}
+    assert panel["reply"].rule == "2 h úteis"
+    assert panel["resolution"].rule == "2 dias úteis = 18 h úteis"
+    assert panel["resolution"].badge.due == datetime(2027, 3, 5, 10, 0, tzinfo=BRT)
+    html = text_of(response)
+    assert "2 dias úteis = 18 h úteis" in html
+    assert "Sex 05/03/2027 10:00" in html  # the resolution's due instant, in São Paulo time
+    assert "Aparece erro 500." in html  # the request's description opens the timeline
+
+
+def test_it_uses_the_opaque_code_never_the_number(world: World) -> None:
+    t = open_ticket(world.gabriela, "Erro")
+    assert client_for(world.alice).get(f"/t/{t.number}/").status_code == 404
+    assert client_for(world.alice).get(page_of(t)).status_code == 200
+
+
+def test_a_partner_agent_gets_404_for_another_partners_ticket(world: World) -> None:
+    theirs = open_ticket(world.carla, "Cedro")
+    mine = open_ticket(world.beatriz, "Bento")
+    paulo = client_for(world.paulo)
+    assert paulo.get(page_of(theirs)).status_code == 404
+    assert paulo.get(page_of(mine)).status_code == 200
+    assert act(paulo, theirs, "note", text="olá").status_code == 404
+    assert not theirs.messages.filter(kind=Message.Kind.NOTE).exists()
+
+
+def test_a_user_without_a_staff_profile_gets_403_on_a_ticket(world: World) -> None:
+    t = open_ticket(world.gabriela, "Erro")
+    assert client_for(world.walter).get(page_of(t)).status_code == 403
+    assert act(client_for(world.walter), t, "note", text="olá").status_code == 403
+
+
+def test_it_replies_starts_and_resolves_through_the_actions(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
+    time_machine.move_to(WED_10, tick=False)
+    t = open_ticket(world.gabriela, "Erro ao salvar", priority="P2")
+    alice = client_for(world.alice)
+    time_machine.move_to(WED_10 + timedelta(minutes=20), tick=False)
+    response = act(alice, t, "reply", text="Estamos olhando.")
+    assert response.status_code == 302 and response["Location"] == page_of(t)
+    assert t.messages.filter(kind=Message.Kind.PUBLIC, body="Estamos olhando.").exists()
+    assert OutboxMessage.objects.filter(ticket=t, template="reply").exists()
+    assert act(alice, t, "start").status_code == 302
+    assert act(alice, t, "resolve", text="Corrigido na versão 3.2.").status_code == 302
+    t.refresh_from_db()
+    assert (t.status, t.assignee) == (Status.RESOLVED, world.alice)
+    response = alice.get(page_of(t))
+    states = {row.badge.name: row.state for row in response.context["sla"]}
+    assert states == {"reply": "Cumprido", "response": "Cumprido", "resolution": "Cumprido"}
+    assert "Corrigido na versão 3.2." in text_of(response)
+
+
+def test_it_shows_the_success_message_after_an_action(world: World) -> None:
+    t = open_ticket(world.gabriela, "Erro")
+    response = client_for(world.alice).post(
+        reverse("tickets:act", args=[t.code, "note"]), {"text": "ver log"}, follow=True
+    )
+    assert "Nota registrada." in text_of(response)
+    assert "ver log" in text_of(response)
+
+
+@pytest.mark.parametrize(
+    ("setup", "action", "data", "check"),
+    [
+        ([], "set_priority", {"priority": "P1"}, lambda t, w: t.priority == "P1"),
+        ([], "wait", {"text": "Qual loja?"}, lambda t, w: t.status == Status.WAITING_ON_CUSTOMER),
+        (["wait"], "customer_reply", {"text": "Loja Centro"}, lambda t, w: t.status == Status.IN_PROGRESS),
+        (["resolve"], "reopen", {}, lambda t, w: t.status == Status.IN_PROGRESS),
+        (["resolve"], "close", {}, lambda t, w: t.status == Status.CLOSED),
+        ([], "note", {"text": "interno"}, lambda t, w: t.messages.filter(kind="note").exists()),
+        ([], "assign", {"assignee": "alice"}, lambda t, w: t.assignee == w.alice),
+        ([], "out_of_scope", {"category": "usage"}, lambda t, w: t.outcome == "out_of_scope"),
+    ],
+)
+def test_each_action_form_calls_its_action(world: World, setup, action, data, check) -> None:  # type: ignore[no-untyped-def]
+    t = open_ticket(world.gabriela, "Erro", priority="P2")
+    for step in setup:
+        {"wait": lambda: actions.do_hold_ticket(t, world.alice, "?"),
+         "resolve": lambda: actions.do_resolve_ticket(t, world.alice, "ok")}[step]()  # fmt: skip
+    if data.get("assignee") == "alice":
+        data = {"assignee": world.alice.pk}
+    response = act(client_for(world.sofia), t, action, **data)
+    assert response.status_code == 302, text_of(response)
+    t.refresh_from_db()
+    assert check(t, world)
+
+
+def test_a_customer_reply_to_a_closed_ticket_opens_a_linked_one(world: World) -> None:
+    t = open_ticket(world.gabriela, "Erro", priority="P2")
+    actions.do_resolve_ticket(t, world.alice, "ok")
+    actions.do_close_ticket(t, world.alice)
+    response = act(client_for(world.alice), t, "customer_reply", text="Voltou a acontecer")
+    follow_up = Ticket.objects.get(related_to=t)
+    assert response["Location"] == page_of(follow_up)
+
+
+def test_a_refused_action_is_a_message_not_a_500(world: World) -> None:
+    t = open_ticket(world.gabriela, "Erro", priority="P2")
+    response = act(client_for(world.alice), t, "reopen")
+    assert response.status_code == 409
+    assert "não é possível com o chamado na situação “Novo”" in text_of(response)
+    response = act(client_for(world.alice), t, "set_priority", priority="P2")
+    assert response.status_code == 409
+    assert "already P2" in text_of(response)
+
+
+def test_an_empty_text_is_refused_by_the_form(world: World) -> None:
+    t = open_ticket(world.gabriela, "Erro")
+    response = act(client_for(world.alice), t, "reply", text="   ")
+    assert response.status_code == 400
+    assert "obrigatório" in text_of(response)
+    assert not t.messages.filter(kind=Message.Kind.PUBLIC).exists()
+
+
+def test_a_partner_agent_of_another_partner_is_not_offered_as_assignee(world: World) -> None:
+    t = open_ticket(world.beatriz, "Bento")
+    form = client_for(world.alice).get(page_of(t)).context["forms"]["assign"]
+    offered = set(form.fields["assignee"].queryset.values_list("username", flat=True))
+    assert "paulo@sul.example" in offered and "nina@norte.example" not in offered
+    response = act(client_for(world.alice), t, "assign", assignee=world.nina.pk)
+    assert response.status_code == 400
+
+
+def test_it_rejects_get_and_unknown_actions(world: World) -> None:
+    t = open_ticket(world.gabriela, "Erro")
+    alice = client_for(world.alice)
+    assert alice.get(reverse("tickets:act", args=[t.code, "reply"])).status_code == 405
+    assert act(alice, t, "delete").status_code == 404
+
+
+def test_the_timeline_shows_changes_and_deadlines_before_and_after(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
+    time_machine.move_to(WED_10, tick=False)
+    t = open_ticket(world.gabriela, "Erro", priority="P2")
+    actions.do_set_ticket_priority(t, world.alice, "P1")
+    actions.do_assign_ticket(t, world.alice, world.sofia)
+    response = client_for(world.alice).get(page_of(t))
+    entries = {e.action: e for e in response.context["timeline"]}
+    priority = entries["set_priority"]
+    assert priority.changes == [("prioridade", "P2", "P1")]
+    resolution = next(d for d in priority.deadlines if d.metric == "Resolução")
+    assert resolution.before == "Em andamento · Sex 05/03/2027 10:00 (P2)"
+    assert resolution.after == "Em andamento · Qua 03/03/2027 14:00 (P1)"
+    assert entries["assign"].changes == [("responsável", "—", "Sofia Souza")]
+
+
+def test_the_ticket_page_query_count_is_bounded(world: World, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+    t = open_ticket(world.gabriela, "Erro", priority="P2")
+    for i in range(10):
+        actions.do_add_note(t, world.alice, f"nota {i}")
+    client = client_for(world.alice)
+    with django_assert_max_num_queries(20):
+        client.get(page_of(t))
+
+
+def test_an_out_of_scope_ticket_shows_its_metrics_excluded_and_the_reply_sent(world: World) -> None:
+    t = open_ticket(world.gabriela, "Como exporto um relatório?", priority="P3")
+    actions.do_exclude_ticket(t, world.alice, "usage")
+    response = client_for(world.alice).get(page_of(t))
+    assert {row.state for row in response.context["sla"]} == {"Excluído"}
+    html = text_of(response)
+    assert "Fora do escopo" in html
+    assert t.messages.get(kind=Message.Kind.AUTOMATIC).body.splitlines()[0] in html
+    assert set(response.context["forms"]) == {"note"}  # closed: only a note is still possible
