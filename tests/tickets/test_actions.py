@@ -195,3 +195,13 @@ def test_every_action_appends_one_event_in_order(cast: Cast) -> None:
         (3, "start", "handling_started", "ana@vendor.example"),
         (4, "reply", "public_reply", "ana@vendor.example"),
     ]
+
+
+def test_a_call_logged_late_records_its_deadlines_as_of_the_call(cast: Cast) -> None:
+    t = a.do_create_ticket(
+        actor=cast.ana, channel="phone", requester=cast.alice, subject="Oto fora do ar",
+        received_at=at("2027-03-06 02:00"), now=at("2027-03-06 05:00"),
+    )  # fmt: skip
+    created = t.events.get()
+    assert created.deadlines_after["response"]["state"] == "running"  # at 02:00 nothing had passed
+    assert metric(t, "response") == ("breached", "03-06 04:00")  # but by 05:00 it had

@@ -261,10 +261,11 @@ def _insert(new: NewTicket, actor: User | None, now: datetime) -> Ticket:
             actor_label=_label(actor, new.requester),
             after={"channel": new.channel, "priority": new.priority, "subject": ticket.subject},
         )
-        evaluation = clocks.evaluate_ticket(ticket, max(received_at, now), [event])
-        event.deadlines_after = clocks.snapshot(evaluation)
+        # The event's snapshot is as of its own instant (the call may be logged later);
+        # the stored metrics are as of now.
+        event.deadlines_after = clocks.snapshot(clocks.evaluate_ticket(ticket, received_at, [event]))
         event.save()
-        clocks.store_metrics(ticket, evaluation, now)
+        clocks.store_metrics(ticket, clocks.evaluate_ticket(ticket, max(received_at, now), [event]), now)
         ticket.save(update_fields=["next_due_at"])
         notices.email_requester(ticket, notices.ACKNOWLEDGEMENT, "")
     return ticket
