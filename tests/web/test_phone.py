@@ -51,9 +51,8 @@ def test_it_refuses_a_vendedor_and_says_why(world: World, time_machine) -> None:
 
 def test_a_vendedor_calling_from_their_number_is_told_who_may_open_tickets(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
     time_machine.move_to(SAT_NIGHT, tick=False)
-    # Callers are matched by phone among the Gestores only (directory.entitlement.find_person).
     response = client_for(world.alice).post(PHONE, call(phone="+55 51 99700-1000"))
-    assert "Os chamados são abertos pelos Gestores com assento de suporte" in response.content.decode()
+    assert "Apenas os Gestores da sua empresa com assento de suporte podem abrir chamados" in response.content.decode()
     assert not Ticket.objects.exists()
 
 

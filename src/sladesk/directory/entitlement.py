@@ -75,8 +75,15 @@ def find_person(email: str = "", phone: str = "") -> Person | None:
     wanted = digits(phone)
     if len(wanted) < 8:
         return None
-    candidates = qs.filter(phone_digits__endswith=wanted[-8:], role=Person.Role.GESTOR, is_active=True)
-    return next((p for p in candidates if p.phone_digits.endswith(wanted) or wanted.endswith(p.phone_digits)), None)
+    candidates = [
+        p
+        for p in qs.filter(phone_digits__endswith=wanted[-8:])
+        if p.phone_digits.endswith(wanted) or wanted.endswith(p.phone_digits)
+    ]
+    # One number may be shared (a store's line): prefer whoever may ask for support,
+    # so the refusal, when there is one, names the real reason.
+    candidates.sort(key=lambda p: (not p.is_active, p.role != Person.Role.GESTOR, not p.support_seat, p.pk))
+    return candidates[0] if candidates else None
 
 
 def check(email: str = "", phone: str = "", today: date | None = None) -> Entitlement:
