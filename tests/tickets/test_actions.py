@@ -205,3 +205,14 @@ def test_a_call_logged_late_records_its_deadlines_as_of_the_call(cast: Cast) -> 
     created = t.events.get()
     assert created.deadlines_after["response"]["state"] == "running"  # at 02:00 nothing had passed
     assert metric(t, "response") == ("breached", "03-06 04:00")  # but by 05:00 it had
+
+
+def test_the_affected_user_and_store_can_be_set_later_within_the_customer(cast: Cast) -> None:
+    t = cast.ticket("2027-03-01 09:00")
+    t = a.do_set_ticket_affected(t, cast.ana, cast.bob, now=at("2027-03-01 09:05"))
+    assert (t.affected_person, t.affected_store) == (cast.bob, cast.bob.store)  # the store follows the person
+    event = t.events.last()
+    assert event is not None and event.after == {"affected_person": cast.bob.pk, "affected_store": cast.bob.store_id}
+    assert metric(t, "reply")[0] == "running"  # no clock moves
+    with pytest.raises(ActionError, match="not of ACME Lojas"):
+        a.do_set_ticket_affected(t, cast.ana, cast.bea)

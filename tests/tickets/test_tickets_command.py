@@ -154,3 +154,14 @@ def test_staff_add_updates_and_validates(desk: Run, tmp_path: Path) -> None:
     assert code == 1 and "password refused" in err
     code, out, _ = desk("staff", "list", "--json")
     assert {r["email"]: r["role"] for r in json.loads(out)}["ana@vendor.example"] == "supervisor"
+
+
+def test_act_sets_the_affected_user_by_email(desk: Run) -> None:
+    _, out, _ = create(desk, "alice@acme.example", "--subject", "App lento na loja")
+    number = str(json.loads(out)["number"])
+    code, _, err = desk("tickets", "act", number, "--as", "ana@vendor.example", "affected", "bob@acme.example")
+    assert code == 0, err
+    code, _, err = desk("tickets", "act", number, "--as", "ana@vendor.example", "affected", "bea@beta.example")
+    assert (code, "is not of ACME" in err) == (1, True)
+    code, _, err = desk("tickets", "act", number, "--as", "ana@vendor.example", "affected", "ghost@acme.example")
+    assert (code, "no person 'ghost@acme.example'" in err) == (1, True)

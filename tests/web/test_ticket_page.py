@@ -196,3 +196,20 @@ def test_an_out_of_scope_ticket_shows_its_metrics_excluded_and_the_reply_sent(wo
     assert "Fora do escopo" in html
     assert t.messages.get(kind=Message.Kind.AUTOMATIC).body.splitlines()[0] in html
     assert set(response.context["forms"]) == {"note"}  # closed: only a note is still possible
+
+
+def test_an_agent_sets_the_affected_user_and_the_history_names_them(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
+    time_machine.move_to(WED_10, tick=False)
+    t = open_ticket(world.gabriela, "App fecha ao abrir clientes")
+    client = client_for(world.alice)
+    assert 'id="id_affected_person"' in text_of(client.get(page_of(t)))
+    response = act(client, t, "set_affected", affected_person=world.vicente.pk)
+    assert response.status_code == 302
+    t.refresh_from_db()
+    assert (t.affected_person, t.affected_store) == (world.vicente, world.aurora_centro)
+    page = text_of(client.get(page_of(t)))
+    assert "Usuário afetado alterado" in page and "Vicente Vaz" in page and "Aurora Centro" in page
+    other = act(client, t, "set_affected", affected_person=world.beatriz.pk)  # another customer's person
+    assert other.status_code != 302
+    t.refresh_from_db()
+    assert t.affected_person == world.vicente

@@ -52,6 +52,7 @@ ALLOWED_FROM: dict[str, tuple[str, ...]] = {
     "close": (Status.RESOLVED,),
     "note": (*OPEN_STATUSES, Status.RESOLVED, Status.CLOSED),
     "assign": (*OPEN_STATUSES, Status.RESOLVED),
+    "set_affected": (*OPEN_STATUSES, Status.RESOLVED),
     "out_of_scope": OPEN_STATUSES,
     "sla_breached": OPEN_STATUSES,
 }
@@ -367,6 +368,18 @@ def do_assign_ticket(ticket: Ticket, actor: User | None, assignee: User | None, 
         if not may_see_customer(profile, ticket.customer):
             raise ActionError(FORBIDDEN, f"{assignee} may not work on tickets of {ticket.customer}")
     return _apply(ticket, actor, Change("assign", fields={"assignee": assignee}), now)
+
+
+def do_set_ticket_affected(
+    ticket: Ticket, actor: User | None, person: Person | None, store: Store | None = None, now: datetime | None = None
+) -> Ticket:
+    """Who is affected and in which store (the store defaults to the person's)."""
+    store = store or (person.store if person is not None else None)
+    for item, what in ((person, "person"), (store, "store")):
+        if item is not None and item.customer_id != ticket.customer_id:
+            raise ActionError(INVALID, f"that {what} is not of {ticket.customer}, the ticket's customer")
+    change = Change("set_affected", fields={"affected_person": person, "affected_store": store})
+    return _apply(ticket, actor, change, now)
 
 
 def do_exclude_ticket(ticket: Ticket, actor: User | None, category: str, now: datetime | None = None) -> Ticket:

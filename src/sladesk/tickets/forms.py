@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sladesk.core.policy import Policy
-from sladesk.directory.models import Person
+from sladesk.directory.models import Person, Store
 from sladesk.staff.models import StaffProfile
 from sladesk.tickets.models import Ticket
 
@@ -95,6 +95,22 @@ class CustomerReplyForm(forms.Form):
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = Person.objects.filter(customer_id=ticket.customer_id, role=Person.Role.GESTOR).order_by("name")
         field.empty_label = gettext("o solicitante (%(name)s)") % {"name": ticket.requester.name}
+
+
+class AffectedForm(forms.Form):
+    """Who is affected, and in which store: people and stores of the ticket's customer."""
+
+    affected_person = PersonChoiceField(label=_("Usuário afetado"), queryset=Person.objects.none(), required=False)
+    affected_store = forms.ModelChoiceField(label=_("Loja"), queryset=Store.objects.none(), required=False)
+
+    def __init__(self, *args: Any, ticket: Ticket, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        person, store = self.fields["affected_person"], self.fields["affected_store"]
+        assert isinstance(person, forms.ModelChoiceField) and isinstance(store, forms.ModelChoiceField)
+        person.queryset = Person.objects.filter(customer_id=ticket.customer_id, is_active=True).order_by("name")
+        person.empty_label = gettext("— ninguém —")
+        store.queryset = Store.objects.filter(customer_id=ticket.customer_id).order_by("name")
+        store.empty_label = gettext("— a loja do usuário —")
 
 
 class PhoneForm(forms.Form):

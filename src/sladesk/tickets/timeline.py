@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
 from sladesk.core.policy import Policy
+from sladesk.directory.models import Person, Store
 from sladesk.tickets.models import Message, Status, Ticket, TicketEvent
 from sladesk.tickets.presenters import format_when, metric_label, state_text
 
@@ -28,6 +29,7 @@ def action_text(action: str) -> str:
         "close": _("Fechado"),
         "note": _("Nota interna"),
         "assign": _("Responsável alterado"),
+        "set_affected": _("Usuário afetado alterado"),
         "out_of_scope": _("Fora do escopo"),
         "sla_breached": _("Prazo de SLA estourado"),
     }.get(action, action)
@@ -62,7 +64,7 @@ def entries(ticket: Ticket, events: list[TicketEvent], orphans: list[Message], p
     return out
 
 
-def _entry(ticket: Ticket, e: TicketEvent, policy: Policy, people: dict[int, str]) -> Entry:
+def _entry(ticket: Ticket, e: TicketEvent, policy: Policy, people: dict[str, dict[int, str]]) -> Entry:
     entry = Entry(e.at, e.action, action_text(e.action), e.actor_label or _("sistema"), sla=bool(e.sla_type))
     if e.message is not None:
         entry.body, entry.message_kind = e.message.body, e.message.kind
@@ -78,12 +80,14 @@ def _entry(ticket: Ticket, e: TicketEvent, policy: Policy, people: dict[int, str
     return entry
 
 
-def _changes(e: TicketEvent, people: dict[int, str]) -> list[tuple[str, str, str]]:
+def _changes(e: TicketEvent, people: dict[str, dict[int, str]]) -> list[tuple[str, str, str]]:
     out = []
     labels = {
         "status": _("situação"),
         "priority": _("prioridade"),
         "assignee": _("responsável"),
+        "affected_person": _("usuário afetado"),
+        "affected_store": _("loja"),
         "category": _("categoria"),
         "outcome": _("desfecho"),
     }
@@ -93,13 +97,13 @@ def _changes(e: TicketEvent, people: dict[int, str]) -> list[tuple[str, str, str
     return out
 
 
-def _value(key: str, value: Any, people: dict[int, str]) -> str:
+def _value(key: str, value: Any, people: dict[str, dict[int, str]]) -> str:
     if value in (None, ""):
         return "—"
     if key == "status":
         return str(Status(value).label) if value in Status.values else str(value)
-    if key == "assignee":
-        return people.get(value, f"#{value}")
+    if key in people:
+        return people[key].get(value, f"#{value}")
     if key == "outcome" and value == Ticket.Outcome.OUT_OF_SCOPE:
         return str(Ticket.Outcome.OUT_OF_SCOPE.label)
     return str(value)
@@ -134,14 +138,22 @@ def _when(iso: str) -> str:
     return format_when(datetime.fromisoformat(iso))
 
 
-def _staff_names(events: list[TicketEvent]) -> dict[int, str]:
-    ids: set[int] = set()
+def _staff_names(events: list[TicketEvent]) -> dict[str, dict[int, str]]:
+    """Names for the ids the events mention: staff, affected people and stores (3 queries at most)."""
+    ids: dict[str, set[int]] = {"assignee": set(), "affected_person": set(), "affected_store": set()}
     for e in events:
         for side in (e.before or {}, e.after or {}):
-            if isinstance(side.get("assignee"), int):
-                ids.add(side["assignee"])
-    users = User.objects.filter(pk__in=ids) if ids else []
-    return {u.pk: u.get_full_name() or u.email or u.username for u in users}
+            for key, found in ids.items():
+                if isinstance(side.get(key), int):
+                    found.add(side[key])
+    users = User.objects.filter(pk__in=ids["assignee"]) if ids["assignee"] else []
+    persons = Person.objects.filter(pk__in=ids["affected_person"]) if ids["affected_person"] else []
+    stores = Store.objects.filter(pk__in=ids["affected_store"]) if ids["affected_store"] else []
+    return {
+        "assignee": {u.pk: u.get_full_name() or u.email or u.username for u in users},
+        "affected_person": {p.pk: p.name for p in persons},
+        "affected_store": {st.pk: st.name for st in stores},
+    }
 
 
 def _kind_text(kind: str) -> str:

@@ -32,6 +32,7 @@ from sladesk.tickets import actions, clocks
 from sladesk.tickets import queue as queue_
 from sladesk.tickets.access import get_ticket_for_staff
 from sladesk.tickets.forms import (
+    AffectedForm,
     AssignForm,
     CustomerReplyForm,
     EmptyForm,
@@ -139,6 +140,11 @@ ACTIONS: dict[str, Action] = {
         lambda t, u, d: actions.do_assign_ticket(t, u, d.get("assignee")),
         gettext_lazy("Responsável alterado."),
     ),
+    "set_affected": Action(
+        _ticket_form(AffectedForm),
+        lambda t, u, d: actions.do_set_ticket_affected(t, u, d.get("affected_person"), d.get("affected_store")),
+        gettext_lazy("Usuário afetado e loja alterados."),
+    ),
     "out_of_scope": Action(
         _policy_form(OutOfScopeForm),
         lambda t, u, d: actions.do_exclude_ticket(t, u, d["category"]),
@@ -223,6 +229,10 @@ def _show_current(forms: dict[str, django_forms.Form], ticket: Ticket) -> None:
     """The selects start at the ticket's current assignee and priority."""
     if "assign" in forms:
         forms["assign"].initial["assignee"] = ticket.assignee_id
+    if "set_affected" in forms:
+        forms["set_affected"].initial.update(
+            affected_person=ticket.affected_person_id, affected_store=ticket.affected_store_id
+        )
     if "set_priority" in forms and ticket.priority:
         forms["set_priority"].initial["priority"] = ticket.priority
 

@@ -32,6 +32,7 @@ ACTIONS: dict[str, tuple[Callable[..., Ticket], str]] = {
     "close": (actions.do_close_ticket, ""),
     "note": (actions.do_add_note, "TEXT"),
     "assign": (actions.do_assign_ticket, "EMAIL"),
+    "affected": (actions.do_set_ticket_affected, "EMAIL"),
     "out-of-scope": (actions.do_exclude_ticket, "CATEGORY"),
 }
 
@@ -94,6 +95,12 @@ class Command(BaseCommand):
         profile_of(user)
         return user
 
+    def _person(self, email: str) -> Person:
+        person = Person.objects.filter(email__iexact=email.strip()).first()
+        if person is None:
+            self._fail(f"no person {email!r} in the directory (sladesk directory import adds people)")
+        return person
+
     def _ticket(self, number: int, actor: User | None) -> Ticket:
         ticket = Ticket.objects.select_related("customer", "requester", "policy_version").filter(number=number).first()
         if ticket is None:
@@ -134,6 +141,8 @@ class Command(BaseCommand):
             self._fail(f"{options['action']} takes no argument (got {arg!r})")
         if options["action"] == "assign":
             arg = self._staff(arg)
+        elif options["action"] == "affected":
+            arg = self._person(arg)
         result = function(ticket, actor, arg) if arg_name else function(ticket, actor)
         out = {"number": result.number, "status": result.status, "priority": result.priority or None}
         if result.pk != ticket.pk:
