@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sladesk.core.policy import load_default_policy
+from sladesk.core.policy import Policy, PolicyError, default_policy_text, load_default_policy, parse_policy
 from sladesk.core.replay import replay_one
 from tests.core import oracle
 
@@ -264,3 +264,63 @@ def test_it_judges_the_clock_at_its_edges(why: str, timeline: Any, expected: dic
 @pytest.mark.parametrize(("why", "timeline", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_it_has_the_oracle_agree_at_the_edges(why: str, timeline: Any, expected: dict[str, dict[str, Any]]) -> None:
     assert local(oracle.evaluate(POLICY, timeline), expected) == expected
+
+
+# ---- a metric that starts at an event (start_on) --------------------------------------------
+def _with_fix_metric() -> Policy:
+    """The default policy plus a 'fix' metric: from handling_started to resolved, 4 h úteis."""
+    extra = """
+[metrics.fix]
+label = "Correção"
+start_on = ["handling_started"]
+stop_on = ["resolved"]
+targets.P1 = { hours = 4, calendar = "porto-alegre" }
+targets.P2 = { hours = 4, calendar = "porto-alegre" }
+targets.P3 = { hours = 4, calendar = "porto-alegre" }
+"""
+    text = default_policy_text().replace("[lifecycle]", extra + "\n[lifecycle]")
+    return parse_policy(text, "with a fix metric")
+
+
+START_ON = [
+    # (events, now, expected fix metric) — received Monday 2027-03-01 09:00, email, P2
+    ([], "2027-03-01T11:00:00-03:00", {"state": "paused", "due": None, "elapsed_s": 0, "remaining_s": 4 * 3600}),
+    (
+        [("2027-03-01T10:00:00-03:00", "handling_started")],
+        "2027-03-01T11:00:00-03:00",
+        {"state": "running", "due": "2027-03-01T14:00:00-03:00", "elapsed_s": 3600},
+    ),
+    (
+        [("2027-03-01T16:00:00-03:00", "handling_started"), ("2027-03-02T10:00:00-03:00", "resolved")],
+        "2027-03-02T11:00:00-03:00",
+        {"state": "met", "due": "2027-03-02T11:00:00-03:00", "elapsed_s": 3 * 3600},
+    ),
+    (  # resolved before it ever started: nothing ran late
+        [("2027-03-01T10:00:00-03:00", "resolved")],
+        "2027-03-01T11:00:00-03:00",
+        {"state": "met", "due": "2027-03-01T14:00:00-03:00", "elapsed_s": 0},
+    ),
+]
+
+
+@pytest.mark.parametrize(("events", "now", "expected"), START_ON)
+def test_it_starts_a_metric_at_its_start_event(
+    events: list[tuple[str, str]], now: str, expected: dict[str, object]
+) -> None:
+    policy = _with_fix_metric()
+    payload = {
+        "received_at": "2027-03-01T09:00:00-03:00", "channel": "email", "priority": "P2",
+        "events": [{"at": at, "type": kind} for at, kind in events], "now": now,
+    }  # fmt: skip
+    got = replay_one(policy, payload)["metrics"]["fix"]
+    assert {k: got.get(k) for k in expected} == expected
+
+
+def test_it_refuses_a_start_event_that_also_stops_the_metric() -> None:
+    text = default_policy_text().replace(
+        "[metrics.resolution]\nstart_on = []", '[metrics.resolution]\nstart_on = ["resolved"]'
+    )
+    with pytest.raises(
+        PolicyError, match=r"metrics.resolution.start_on = \['resolved'\]: expected events that neither"
+    ):
+        parse_policy(text, "bad")

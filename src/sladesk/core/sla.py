@@ -2,8 +2,10 @@
 
 The reading is POLICY.md's:
 
-- every metric starts at the receipt time; the policy says which events stop,
-  restart, pause and resume it;
+- every metric starts at the receipt time, or at the first of its ``start_on``
+  events when the policy lists some (until then it shows as paused, its whole
+  target remaining); the policy says which events stop, restart, pause and
+  resume it;
 - a metric's outcome is judged under the priority in force when it stopped, so
   a stopped metric keeps its outcome when the priority changes later; a running
   or paused one is judged under the current priority, from the original
@@ -34,7 +36,7 @@ NOT_APPLICABLE = "not_applicable"
 EXCLUDED = "excluded"
 STATES = (RUNNING, PAUSED, MET, BREACHED, NOT_APPLICABLE, EXCLUDED)
 
-_RUN, _PAUSE, _STOP = 0, 1, 2
+_RUN, _PAUSE, _STOP, _WAIT = 0, 1, 2, 3  # _WAIT: not started yet (the metric has start_on events)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +128,7 @@ def _at(event: Event) -> int:
 
 def _walk(policy: Policy, metric: Metric, timeline: Timeline, events: list[Event]) -> _Walk:
     final_on = policy.lifecycle.final_on
-    w = _Walk(_RUN, [], timeline.received_at, None, None)
+    w = _Walk(_WAIT if metric.start_on else _RUN, [], timeline.received_at, None, None)
     priority = timeline.priority
     for e in events:
         kind, t = e.type, e.at
@@ -136,10 +138,12 @@ def _walk(policy: Policy, metric: Metric, timeline: Timeline, events: list[Event
             if w.state != _STOP:
                 if w.state == _RUN:
                     w.segments.append((w.open_start, t))
-                w.stopped_paused = w.state == _PAUSE
+                w.stopped_paused = w.state in (_PAUSE, _WAIT)
                 w.state, w.stopped_at, w.stop_priority = _STOP, t, priority
             if kind in final_on:
                 break
+        elif w.state == _WAIT and kind in metric.start_on:
+            w.state, w.open_start = _RUN, t
         elif w.state == _STOP and kind in metric.restart_on:
             w.state, w.open_start, w.stopped_at = _RUN, t, None
         elif w.state == _RUN and kind in metric.pause_on:
@@ -181,7 +185,7 @@ def _metric(policy: Policy, metric: Metric, timeline: Timeline, events: list[Eve
         )
     if crossing is not None:
         return MetricState(name, BREACHED, priority, cal_name, goal, counted, crossing, crossing)
-    if w.state == _PAUSE:
+    if w.state in (_PAUSE, _WAIT):  # not counting: a pause, or not started yet
         return MetricState(name, PAUSED, priority, cal_name, goal, counted, remaining_us=goal - counted)
     if w.stopped_paused and w.stopped_at is not None:  # no deadline ran then: count on from the stop
         due = cal.add_us(w.stopped_at, goal - counted)

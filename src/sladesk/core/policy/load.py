@@ -397,7 +397,7 @@ def _metrics(
     return out
 
 
-_EVENT_KEYS = ("stop_on", "restart_on", "pause_on", "resume_on")
+_EVENT_KEYS = ("start_on", "stop_on", "restart_on", "pause_on", "resume_on")
 
 
 def _metric(
@@ -413,14 +413,17 @@ def _metric(
     both = events["stop_on"] & events["pause_on"]
     if both:
         r.bad(f"{path}.pause_on", sorted(both), "events that do not also stop the metric")
+    if events["start_on"] & (events["stop_on"] | events["pause_on"]):
+        r.bad(f"{path}.start_on", sorted(events["start_on"]), "events that neither stop nor pause the metric")
     if bool(events["pause_on"]) != bool(events["resume_on"]):
         r.bad(f"{path}.resume_on", t.get("resume_on", []), "resume events exactly when there are pause events")
     targets = _targets(r, t.get("targets", _MISSING), f"{path}.targets", priorities, calendars)
     if len(targets) != len(priorities):
         return None
     return Metric(
-        name, label, channels, events["stop_on"], targets, events["restart_on"], events["pause_on"], events["resume_on"]
-    )
+        name, label, channels, events["stop_on"], targets,
+        events["restart_on"], events["pause_on"], events["resume_on"], events["start_on"],
+    )  # fmt: skip
 
 
 def _targets(

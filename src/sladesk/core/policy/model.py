@@ -45,6 +45,7 @@ class Metric:
     restart_on: frozenset[str] = frozenset()
     pause_on: frozenset[str] = frozenset()
     resume_on: frozenset[str] = frozenset()
+    start_on: frozenset[str] = frozenset()  # empty: the metric starts at the ticket's receipt
 
 
 @dataclass(frozen=True, slots=True)
