@@ -283,37 +283,32 @@ targets.P3 = { hours = 4, calendar = "porto-alegre" }
 
 
 START_ON = [
-    # (events, now, expected fix metric) — received Monday 2027-03-01 09:00, email, P2
-    ([], "2027-03-01T11:00:00-03:00", {"state": "paused", "due": None, "elapsed_s": 0, "remaining_s": 4 * 3600}),
+    # (events, now, expected fix metric): received Monday 2027-03-01 09:00, email, P2
+    ((), "2027-03-01 11:00", {"state": "paused", "due": None, "elapsed_s": 0, "remaining_s": 4 * 3600}),
     (
-        [("2027-03-01T10:00:00-03:00", "handling_started")],
-        "2027-03-01T11:00:00-03:00",
-        {"state": "running", "due": "2027-03-01T14:00:00-03:00", "elapsed_s": 3600},
+        (("2027-03-01 10:00", "handling_started"),),
+        "2027-03-01 11:00",
+        {"state": "running", "due": iso("2027-03-01 14:00"), "elapsed_s": 3600},
     ),
     (
-        [("2027-03-01T16:00:00-03:00", "handling_started"), ("2027-03-02T10:00:00-03:00", "resolved")],
-        "2027-03-02T11:00:00-03:00",
-        {"state": "met", "due": "2027-03-02T11:00:00-03:00", "elapsed_s": 3 * 3600},
+        (("2027-03-01 16:00", "handling_started"), ("2027-03-02 10:00", "resolved")),
+        "2027-03-02 11:00",
+        {"state": "met", "due": iso("2027-03-02 11:00"), "elapsed_s": 3 * 3600},
     ),
     (  # resolved before it ever started: nothing ran late
-        [("2027-03-01T10:00:00-03:00", "resolved")],
-        "2027-03-01T11:00:00-03:00",
-        {"state": "met", "due": "2027-03-01T14:00:00-03:00", "elapsed_s": 0},
+        (("2027-03-01 10:00", "resolved"),),
+        "2027-03-01 11:00",
+        {"state": "met", "due": iso("2027-03-01 14:00"), "elapsed_s": 0},
     ),
 ]
 
 
 @pytest.mark.parametrize(("events", "now", "expected"), START_ON)
 def test_it_starts_a_metric_at_its_start_event(
-    events: list[tuple[str, str]], now: str, expected: dict[str, object]
+    events: tuple[tuple[str, str], ...], now: str, expected: dict[str, object]
 ) -> None:
-    policy = _with_fix_metric()
-    payload = {
-        "received_at": "2027-03-01T09:00:00-03:00", "channel": "email", "priority": "P2",
-        "events": [{"at": at, "type": kind} for at, kind in events], "now": now,
-    }  # fmt: skip
-    got = replay_one(policy, payload)["metrics"]["fix"]
-    assert {k: got.get(k) for k in expected} == expected
+    got = replay_one(_with_fix_metric(), ticket("2027-03-01 09:00", *events, now=now, priority="P2"))
+    assert {k: got["metrics"]["fix"].get(k) for k in expected} == expected
 
 
 def test_it_refuses_a_start_event_that_also_stops_the_metric() -> None:
