@@ -9,13 +9,30 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Callable
 from importlib.metadata import version
+from typing import Any
 
 from bench.bulk import run_bulk
 from bench.common import Check, section
 from bench.deadlines import run_deadlines, run_elapsed
 from bench.queue import run_queue
 from bench.replay import run_replay
+
+
+def show(checks: list[Check], result: Any) -> None:
+    """Print one benchmark's report and keep its checks for the summary."""
+    checks += result.checks()
+    print("\n".join(result.report()))
+    sys.stdout.flush()
+
+
+def run(checks: list[Check], title: str, runner: Callable[[], Any], about: list[str]) -> None:
+    print(section(title))
+    for line in about:
+        print(f"   {line}")
+    sys.stdout.flush()
+    show(checks, runner())
 
 
 def main() -> int:
@@ -29,44 +46,26 @@ def main() -> int:
     print("          Feb 2 and Corpus Christi); best of N runs with time.perf_counter")
     checks: list[Check] = []
 
-    print(section("1. deadlines: aware datetime + business time -> aware datetime"))
-    print("   3,000 random instants in 2026-2027 (UTC), 1 to 36 business hours (pandas counts whole hours);")
-    print("   sladesk's time includes to_us/from_us and the timedelta -> µs conversion")
-    sys.stdout.flush()
-    deadlines = run_deadlines()
-    checks += deadlines.checks()
-    print("\n".join(deadlines.report()))
-
-    print(section("2. elapsed business time between two instants"))
-    print("   3,000 random pairs in 2026-2027, up to 10 days apart; timedelta out")
-    sys.stdout.flush()
-    elapsed = run_elapsed()
-    checks += elapsed.checks()
-    print("\n".join(elapsed.report()))
-
-    print(section("3. bulk: recompute 1,000,000 open deadlines after a holiday is added"))
-    print("   the default policy plus a one-date holiday, parsed and built; then add_many(anchors, remaining)")
-    sys.stdout.flush()
-    bulk = run_bulk()
-    checks += bulk.checks()
-    print("\n".join(bulk.report()))
-
-    print(section("4. sladesk sla replay --batch, end to end"))
-    print("   50,000 JSON Lines timelines (email/portal/phone, P1-P3 or none, 0-6 events) through the real")
-    print("   console script (.venv/bin/sladesk), output to /dev/null, wall clock, best of 5")
-    sys.stdout.flush()
-    replay = run_replay(cached=True)
-    checks += replay.checks()
-    print("\n".join(replay.report()))
-
+    run(checks, "1. deadlines: aware datetime + business time -> aware datetime", run_deadlines, [
+        "3,000 random instants in 2026-2027 (UTC), 1 to 36 business hours (pandas counts whole hours);",
+        "sladesk's time includes to_us/from_us and the timedelta -> µs conversion",
+    ])  # fmt: skip
+    run(checks, "2. elapsed business time between two instants", run_elapsed, [
+        "3,000 random pairs in 2026-2027, up to 10 days apart; timedelta out",
+    ])  # fmt: skip
+    run(checks, "3. bulk: recompute 1,000,000 open deadlines after a holiday is added", run_bulk, [
+        "the default policy plus a one-date holiday, parsed and built; then add_many(anchors, remaining)",
+    ])  # fmt: skip
+    run(checks, "4. sladesk sla replay --batch, end to end", lambda: run_replay(cached=True), [
+        "50,000 JSON Lines timelines (email/portal/phone, P1-P3 or none, 0-6 events) through the real",
+        "console script (.venv/bin/sladesk), output to /dev/null, wall clock, best of 5",
+    ])  # fmt: skip
     print(section("5. the agent queue with 100,000 tickets: p95 server time"))
     print("   each database fresh: migrate, `sladesk demo --tickets 100000`, then the demo supervisor's queue")
     print("   page through django.test.Client (the whole Django request, no network); four filters")
     sys.stdout.flush()
     for result in run_queue():
-        checks += result.checks()
-        print("\n".join(result.report()))
-        sys.stdout.flush()
+        show(checks, result)
 
     missed = [c for c in checks if not c.passed]
     print(section("summary"))
