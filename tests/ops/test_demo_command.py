@@ -15,6 +15,7 @@ from sladesk.ops.demo import load_demo
 from sladesk.ops.demo.bulk import bulk_tickets, fill_tickets
 from sladesk.tickets import clocks
 from sladesk.tickets.models import OPEN_STATUSES, Ticket, TicketMetric
+from sladesk.tickets.sweeps import SWEPT
 
 NOW = datetime(2027, 3, 3, 15, 0, tzinfo=ZoneInfo("America/Sao_Paulo"))
 FIELDS = [f.attname for f in TicketMetric._meta.concrete_fields]
@@ -93,7 +94,7 @@ def test_each_event_carries_the_deadlines_before_and_after_it(bulk: list[Ticket]
 
 
 def test_the_worker_has_nothing_left_to_record(bulk: list[Ticket]) -> None:
-    pending = TicketMetric.objects.filter(state="running", due_at__lt=NOW, breach_notified_at__isnull=True)
+    pending = TicketMetric.objects.filter(state__in=SWEPT, due_at__lt=NOW, breach_notified_at__isnull=True)
     assert not pending.exists()
     swept = TicketMetric.objects.filter(breach_notified_at__isnull=False)
     assert swept.exists() and not swept.exclude(state="breached").exists()

@@ -10,6 +10,7 @@ from sladesk.outbound.models import OutboxMessage
 from sladesk.tickets import actions as a
 from sladesk.tickets.actions import ActionError
 from sladesk.tickets.models import Message, Ticket
+from sladesk.tickets.sweeps import sweep_breaches
 from tests.tickets.conftest import Cast, at
 
 
@@ -202,9 +203,13 @@ def test_a_call_logged_late_records_its_deadlines_as_of_the_call(cast: Cast) -> 
         actor=cast.ana, channel="phone", requester=cast.alice, subject="Oto fora do ar",
         received_at=at("2027-03-06 02:00"), now=at("2027-03-06 05:00"),
     )  # fmt: skip
-    created = t.events.get()
+    created, breach = t.events.order_by("seq")
     assert created.deadlines_after["response"]["state"] == "running"  # at 02:00 nothing had passed
     assert metric(t, "response") == ("breached", "03-06 04:00")  # but by 05:00 it had
+    # ... and that breach is recorded when the call is logged, not left for a sweep that never comes
+    assert (breach.action, breach.at) == ("sla_breached", at("2027-03-06 05:00"))
+    assert breach.after == {"breached": {"response": "2027-03-06T07:00:00+00:00"}}
+    assert sweep_breaches(now=at("2027-03-06 05:01")) == 0
 
 
 def test_the_affected_user_and_store_can_be_set_later_within_the_customer(cast: Cast) -> None:

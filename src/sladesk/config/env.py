@@ -31,6 +31,17 @@ def database_url() -> str:
     return url or f"sqlite:///{data_dir() / 'sladesk.sqlite3'}"
 
 
+# SQLite as a server would want it: a transaction that writes takes the write lock when it
+# begins (IMMEDIATE), so a second writer waits for it (busy timeout, seconds) instead of failing
+# when its read would have to become a write; WAL lets readers go on while one writes; FULL
+# syncs each commit, so what the desk acknowledged survives a power cut.
+SQLITE_OPTIONS: dict[str, Any] = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 30,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL",
+}
+
+
 def database_config(url: str) -> dict[str, Any]:
     """DATABASE_URL as a Django DATABASES entry; only SQLite and PostgreSQL."""
     scheme = urlsplit(url).scheme
@@ -38,7 +49,7 @@ def database_config(url: str) -> dict[str, Any]:
         path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""
         if not path.startswith("/") or path == "/":
             raise ConfigError(f"DATABASE_URL={url!r}: expected sqlite:////absolute/path.sqlite3")
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path, "OPTIONS": {"timeout": 20}}
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path, "OPTIONS": SQLITE_OPTIONS}
     if scheme in ("postgres", "postgresql"):
         import dj_database_url
 

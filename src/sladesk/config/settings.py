@@ -63,6 +63,10 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.database_config(env.database_url())}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Tests on a file, not in memory: several threads and processes then write to the test
+    # database at once as they would to the desk's, each on its own connection.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-sladesk.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

@@ -22,6 +22,8 @@ class OutboxMessage(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # Set after the last attempt failed: nothing more is tried; the ticket's page shows it.
+    failed_at = models.DateTimeField(_("falhou em"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("mensagem de saída")
@@ -30,3 +32,12 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to}: {self.subject}"
+
+    @property
+    def state(self) -> str:
+        """sent, failed (for good), retrying (an attempt failed) or queued."""
+        if self.sent_at is not None:
+            return "sent"
+        if self.failed_at is not None:
+            return "failed"
+        return "retrying" if self.last_error else "queued"

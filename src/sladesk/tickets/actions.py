@@ -10,6 +10,8 @@ writes a ticket.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,12 +21,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from sladesk.core.instants import to_us
+from sladesk.core.lifecycle import reopens
+from sladesk.core.sla import Evaluation
 from sladesk.directory.entitlement import check_person
 from sladesk.directory.models import Person, Store
+from sladesk.outbound.headers import one_line
 from sladesk.policies.service import current_policy, current_version
 from sladesk.staff.access import may_see_customer, profile_of
-from sladesk.tickets import clocks, notices
-from sladesk.tickets.models import OPEN_STATUSES, Channel, Message, Status, Ticket, TicketEvent
+from sladesk.tickets import clocks, notices, transitions
+from sladesk.tickets.models import Channel, Counter, Message, Status, Ticket, TicketEvent
 
 
 class ActionError(Exception):
@@ -40,30 +46,16 @@ FORBIDDEN_TRANSITION = "forbidden_transition"
 NOT_ENTITLED = "not_entitled"
 INVALID = "invalid"
 
-# Which statuses each action may start from.
-ALLOWED_FROM: dict[str, tuple[str, ...]] = {
-    "set_priority": (*OPEN_STATUSES, Status.RESOLVED),
-    "reply": (*OPEN_STATUSES, Status.RESOLVED),
-    "start": (Status.NEW,),
-    "wait": (Status.NEW, Status.IN_PROGRESS),
-    "customer_reply": (*OPEN_STATUSES, Status.RESOLVED),
-    "resolve": OPEN_STATUSES,
-    "reopen": (Status.RESOLVED,),
-    "close": (Status.RESOLVED,),
-    "note": (*OPEN_STATUSES, Status.RESOLVED, Status.CLOSED),
-    "assign": (*OPEN_STATUSES, Status.RESOLVED),
-    "set_affected": (*OPEN_STATUSES, Status.RESOLVED),
-    "out_of_scope": OPEN_STATUSES,
-    "sla_breached": OPEN_STATUSES,
-}
+ALLOWED_FROM = transitions.ALLOWED_FROM  # which statuses each action may start from
 
 
 @dataclass
 class Change:
-    """What one action does to a ticket (filled by the action, applied by ``_apply``)."""
+    """What one action does to a ticket: built from the locked row, applied by ``_apply``.
+
+    The status and the SLA event come from the transition table (``transitions.py``)."""
 
     action: str
-    sla_type: str = ""
     priority: str = ""
     fields: dict[str, Any] = field(default_factory=dict)
     message_kind: str = ""
@@ -71,6 +63,10 @@ class Change:
     author_person: Person | None = None
     notice: str = ""  # template code of the email to the requester, if any
     details: dict[str, Any] = field(default_factory=dict)  # more for the event log's "after"
+
+
+# Builds the change from the ticket as locked and the instant the action takes effect.
+Build = Callable[[Ticket, datetime], Change]
 
 
 # ---- helpers ---------------------------------------------------------------------------
@@ -86,14 +82,15 @@ def _authorize(actor: User | None, ticket: Ticket) -> None:
         raise ActionError(FORBIDDEN, f"{actor} may not act on tickets of {ticket.customer}")
 
 
-def _check_transition(ticket: Ticket, action: str) -> None:
-    allowed = ALLOWED_FROM[action]
-    if ticket.status not in allowed:
-        names = ", ".join(str(s) for s in allowed)
+def _step(ticket: Ticket, action: str) -> transitions.Step:
+    step = transitions.step(action, ticket.status)
+    if step is None:
+        names = ", ".join(str(s) for s in ALLOWED_FROM[action])
         raise ActionError(
             FORBIDDEN_TRANSITION,
             f"ticket #{ticket.number} is {ticket.status}: '{action}' is only possible when it is {names}",
         )
+    return step
 
 
 def _label(actor: User | None, person: Person | None) -> str:
@@ -104,18 +101,32 @@ def _label(actor: User | None, person: Person | None) -> str:
     return "system"
 
 
-def _apply(ticket: Ticket, actor: User | None, change: Change, now: datetime | None) -> Ticket:
-    """Lock, check, apply, log, re-evaluate, schedule: the one way a ticket changes."""
+def _locked(pk: int, skip_locked: bool = False) -> Ticket | None:
+    """The ticket's row, locked until the transaction ends (on SQLite the IMMEDIATE
+    transaction already holds the database's write lock)."""
+    # of=self: the ticket's row only, not the customer and policy rows the join reads.
+    rows = Ticket.objects.select_for_update(skip_locked=skip_locked, of=("self",)).select_related(
+        "customer", "requester", "policy_version"
+    )
+    return rows.filter(pk=pk).first()
+
+
+def _apply(ticket: Ticket, actor: User | None, build: Build, now: datetime | None) -> Ticket:
+    """Lock, decide, check, apply, log, re-evaluate, schedule: the one way a ticket changes.
+
+    ``build`` sees the row as locked, so what the action decides and what it writes are
+    the same state, whatever another agent, the worker or the intake did a moment before."""
     with transaction.atomic():
-        t = (
-            Ticket.objects.select_for_update()
-            .select_related("customer", "requester", "policy_version")
-            .get(pk=ticket.pk)
-        )
+        t = _locked(ticket.pk)
+        if t is None:
+            raise ActionError(INVALID, f"ticket #{ticket.number} no longer exists")
         _authorize(actor, t)
-        _check_transition(t, change.action)
         events = list(t.events.order_by("seq"))
         at = max(_now(now), events[-1].at if events else t.received_at)
+        change = build(t, at)
+        step = _step(t, change.action)
+        if step.to is not None:
+            change.fields.setdefault("status", step.to)
         before_eval = clocks.evaluate_ticket(t, at, events)
         before = {k: _plain(getattr(t, k)) for k in change.fields}
         for key, value in change.fields.items():
@@ -126,7 +137,7 @@ def _apply(ticket: Ticket, actor: User | None, change: Change, now: datetime | N
             at=at,
             seq=(events[-1].seq + 1) if events else 1,
             action=change.action,
-            sla_type=change.sla_type,
+            sla_type=step.sla_type,
             priority=change.priority,
             actor_staff=actor,
             actor_person=change.author_person,
@@ -139,11 +150,28 @@ def _apply(ticket: Ticket, actor: User | None, change: Change, now: datetime | N
         evaluation = clocks.evaluate_ticket(t, at, [*events, event])
         event.deadlines_after = clocks.snapshot(evaluation)
         event.save()
-        clocks.store_metrics(t, evaluation, at)
+        _settle(t, evaluation, at, event.seq)
         t.save(update_fields=[*change.fields, "next_due_at", "updated_at"])
         if change.notice:
             notices.email_requester(t, change.notice, change.message_body)
     return t
+
+
+def _settle(t: Ticket, evaluation: Evaluation, at: datetime, seq: int) -> list[str]:
+    """Store the metrics as evaluated at ``at``, and record every breach not yet recorded.
+
+    Each deadline that has passed gets exactly one ``sla_breached`` event, in the same
+    transaction that marks it recorded: whether the worker's sweep found it running, or
+    an action (a late-logged call, a resolve after the deadline) found it already past."""
+    breached = clocks.store_metrics(t, evaluation, at)
+    if breached:
+        snapshot = clocks.snapshot(evaluation)
+        TicketEvent.objects.create(
+            ticket=t, at=at, seq=seq + 1, action="sla_breached", actor_label="system",
+            after={"breached": {name: due.isoformat() for name, due in breached.items()}},
+            deadlines_before=snapshot, deadlines_after=snapshot,
+        )  # fmt: skip
+    return sorted(breached)
 
 
 def _message(t: Ticket, actor: User | None, change: Change, at: datetime) -> Message | None:
@@ -174,6 +202,11 @@ def _text(text: str, what: str) -> str:
     return text.strip()
 
 
+def _fixed(change: Change) -> Build:
+    """A change that does not depend on the ticket's state (the transition table still does)."""
+    return lambda _t, _at: change
+
+
 # ---- creating -------------------------------------------------------------------------
 @dataclass
 class NewTicket:
@@ -194,6 +227,7 @@ def do_create_ticket(*, actor: User | None, now: datetime | None = None, **value
     new = NewTicket(**values)
     now = _now(now)
     new.received_at = new.received_at or now
+    new.subject = one_line(new.subject)
     policy = current_policy()
     _check_new(policy, new, now)
     entitlement = check_person(new.requester, timezone.localdate(new.received_at))
@@ -203,12 +237,7 @@ def do_create_ticket(*, actor: User | None, now: datetime | None = None, **value
         raise ActionError(FORBIDDEN, f"{actor} may not open tickets for {new.requester.customer}")
     if new.priority is None and new.channel == Channel.PHONE:
         new.priority = policy.channels[Channel.PHONE].priorities[0]
-    for _attempt in range(5):
-        try:
-            return _insert(new, actor, now)
-        except IntegrityError:  # two tickets took the same number: take the next
-            continue
-    raise ActionError(INVALID, "could not allocate a ticket number; try again")
+    return _insert(new, actor, now)
 
 
 def _check_new(policy: Any, new: NewTicket, now: datetime) -> None:
@@ -227,19 +256,36 @@ def _check_new(policy: Any, new: NewTicket, now: datetime) -> None:
     _text(new.subject, "a ticket")
 
 
+TICKET_NUMBER = "ticket_number"
+
+
+def _next_number() -> int:
+    """The next ticket number, taken under the counter row's lock (held until commit), so
+    parallel creations wait for each other instead of colliding on the unique number."""
+    counter = Counter.objects.select_for_update().filter(name=TICKET_NUMBER).first()
+    if counter is None:  # a database emptied by hand (or by a test's flush): make the row again
+        with contextlib.suppress(IntegrityError), transaction.atomic():
+            Counter.objects.create(name=TICKET_NUMBER, value=0)
+        counter = Counter.objects.select_for_update().get(name=TICKET_NUMBER)
+    # Tickets written behind the counter's back (the bulk demo) never make it hand out a taken number.
+    top = Ticket.objects.aggregate(n=Max("number"))["n"] or 0
+    counter.value = max(counter.value, top) + 1
+    counter.save(update_fields=["value"])
+    return counter.value
+
+
 def _insert(new: NewTicket, actor: User | None, now: datetime) -> Ticket:
     received_at = new.received_at or now
     with transaction.atomic():
-        number = (Ticket.objects.aggregate(n=Max("number"))["n"] or 0) + 1
         ticket = Ticket.objects.create(
-            number=number,
+            number=_next_number(),
             customer=new.requester.customer,
             requester=new.requester,
             affected_person=new.affected_person,
             affected_store=new.affected_store or (new.affected_person.store if new.affected_person else None),
             channel=new.channel,
             received_at=received_at,
-            subject=new.subject.strip()[:300],
+            subject=new.subject[:300],
             description=new.description.strip(),
             priority=new.priority or "",
             missing_information=new.missing_information,
@@ -263,10 +309,11 @@ def _insert(new: NewTicket, actor: User | None, now: datetime) -> Ticket:
             after={"channel": new.channel, "priority": new.priority, "subject": ticket.subject},
         )
         # The event's snapshot is as of its own instant (the call may be logged later);
-        # the stored metrics are as of now.
+        # the stored metrics are as of now: a deadline already past is recorded at once.
         event.deadlines_after = clocks.snapshot(clocks.evaluate_ticket(ticket, received_at, [event]))
         event.save()
-        clocks.store_metrics(ticket, clocks.evaluate_ticket(ticket, max(received_at, now), [event]), now)
+        at = max(received_at, now)
+        _settle(ticket, clocks.evaluate_ticket(ticket, at, [event]), at, event.seq)
         ticket.save(update_fields=["next_due_at"])
         notices.email_requester(ticket, notices.ACKNOWLEDGEMENT, "")
     return ticket
@@ -277,57 +324,79 @@ def do_set_ticket_priority(ticket: Ticket, actor: User | None, priority: str, no
     policy = clocks.policy_for(ticket)
     if priority not in policy.priorities:
         raise ActionError(INVALID, f"priority {priority!r} is not one of {', '.join(policy.priorities)}")
-    if priority == ticket.priority:
-        raise ActionError(INVALID, f"ticket #{ticket.number} is already {priority}")
-    change = Change("set_priority", "priority_set", priority, {"priority": priority})
-    return _apply(ticket, actor, change, now)
+
+    def build(t: Ticket, _at: datetime) -> Change:
+        if priority == t.priority:
+            raise ActionError(INVALID, f"ticket #{t.number} is already {priority}")
+        return Change("set_priority", priority, {"priority": priority})
+
+    return _apply(ticket, actor, build, now)
 
 
 def do_reply_ticket(ticket: Ticket, actor: User | None, text: str, now: datetime | None = None) -> Ticket:
     body = _text(text, "a reply")
-    change = Change("reply", "public_reply", message_kind=Message.Kind.PUBLIC, message_body=body, notice=notices.REPLY)
-    return _apply(ticket, actor, change, now)
+    change = Change("reply", message_kind=Message.Kind.PUBLIC, message_body=body, notice=notices.REPLY)
+    return _apply(ticket, actor, _fixed(change), now)
 
 
 def do_start_ticket(ticket: Ticket, actor: User | None, now: datetime | None = None) -> Ticket:
-    fields: dict[str, Any] = {"status": Status.IN_PROGRESS}
-    if actor is not None and ticket.assignee_id is None:
-        fields["assignee"] = actor
-    return _apply(ticket, actor, Change("start", "handling_started", fields=fields), now)
+    def build(t: Ticket, _at: datetime) -> Change:
+        fields: dict[str, Any] = {}
+        if actor is not None and t.assignee_id is None:  # whoever starts it takes it, unless it is taken
+            fields["assignee"] = actor
+        return Change("start", fields=fields)
+
+    return _apply(ticket, actor, build, now)
 
 
 def do_hold_ticket(ticket: Ticket, actor: User | None, text: str, now: datetime | None = None) -> Ticket:
     """Ask the customer for something: the ticket waits on the customer."""
     body = _text(text, "waiting on the customer")
-    change = Change(
-        "wait", "waiting_on_customer", fields={"status": Status.WAITING_ON_CUSTOMER},
-        message_kind=Message.Kind.PUBLIC, message_body=body, notice=notices.WAITING,
-    )  # fmt: skip
-    return _apply(ticket, actor, change, now)
+    change = Change("wait", message_kind=Message.Kind.PUBLIC, message_body=body, notice=notices.WAITING)
+    return _apply(ticket, actor, _fixed(change), now)
 
 
 def do_add_customer_reply(
     ticket: Ticket, actor: User | None, text: str, person: Person | None = None, now: datetime | None = None
 ) -> Ticket:
-    """A message from the customer. It ends a wait, reopens a recently resolved
-    ticket, and on a closed one (or past the reopen window) opens a new ticket
-    linked to the old one, which is returned instead."""
+    """A message from the customer. It ends a wait, reopens a recently resolved ticket
+    (the policy's reopen window, ``core.lifecycle.reopens``), and on a closed one (or past
+    the window) closes the old ticket and opens a new one linked to it, in one transaction,
+    which is returned instead. A follow-up the customer may not open (``[not_entitled]``)
+    leaves the old ticket as it was, with the message kept on it for the agents."""
     body = _text(text, "a customer reply")
-    person = person or ticket.requester
-    moment = _now(now)
-    window = timedelta(days=clocks.policy_for(ticket).lifecycle.reopen_window_days)
-    late = ticket.status == Status.RESOLVED and ticket.resolved_at is not None and moment - ticket.resolved_at > window
-    if ticket.status == Status.CLOSED or late:
-        return _follow_up(ticket, actor, person, body, moment)
-    change = Change("customer_reply", message_kind=Message.Kind.INBOUND, message_body=body, author_person=person)
-    if ticket.status == Status.WAITING_ON_CUSTOMER:
-        change.sla_type, change.fields = "customer_replied", {"status": Status.IN_PROGRESS}
-    elif ticket.status == Status.RESOLVED:
-        change.sla_type, change.fields = "reopened", {"status": Status.IN_PROGRESS, "resolved_at": None}
-    return _apply(ticket, actor, change, now)
+    try:
+        with transaction.atomic():
+            locked = _locked(ticket.pk)
+            if locked is None:
+                raise ActionError(INVALID, f"ticket #{ticket.number} no longer exists")
+            person = person or locked.requester
+            moment = max(_now(now), locked.received_at)
+            if _needs_follow_up(locked, moment):
+                return _follow_up(locked, actor, person, body, moment)
+            change = Change(
+                "customer_reply", message_kind=Message.Kind.INBOUND, message_body=body, author_person=person
+            )
+            if locked.status == Status.RESOLVED:  # within the window: it reopens
+                change.fields["resolved_at"] = None
+            return _apply(locked, actor, _fixed(change), now)
+    except ActionError as exc:
+        if exc.code != NOT_ENTITLED:
+            raise
+        _keep_refused(ticket, actor, person or ticket.requester, body, exc, now=now)
+        raise ActionError(NOT_ENTITLED, f"{exc} The message was kept on ticket #{ticket.number}.") from exc
+
+
+def _needs_follow_up(t: Ticket, moment: datetime) -> bool:
+    if t.status == Status.CLOSED:
+        return True
+    if t.status != Status.RESOLVED or t.resolved_at is None:
+        return False
+    return not reopens(clocks.policy_for(t), to_us(t.resolved_at), to_us(moment))
 
 
 def _follow_up(ticket: Ticket, actor: User | None, person: Person, body: str, now: datetime) -> Ticket:
+    """Inside the caller's transaction: the old ticket closes and the new one opens, or neither."""
     if ticket.status != Status.CLOSED:
         do_close_ticket(ticket, None, now)
     return do_create_ticket(
@@ -337,29 +406,52 @@ def _follow_up(ticket: Ticket, actor: User | None, person: Person, body: str, no
     )  # fmt: skip
 
 
+def _keep_refused(
+    ticket: Ticket, actor: User | None, person: Person, body: str, exc: ActionError, *, now: datetime | None
+) -> None:
+    """A customer message that could not open its follow-up: kept on the old ticket, as an
+    inbound message an agent sees, with why it opened nothing (no clock moves)."""
+    change = Change(
+        "customer_message_kept", message_kind=Message.Kind.INBOUND, message_body=body, author_person=person,
+        details={"refused": exc.code, "reason": str(exc)},
+    )  # fmt: skip
+    _apply(ticket, actor, _fixed(change), now)
+
+
 def do_resolve_ticket(ticket: Ticket, actor: User | None, text: str, now: datetime | None = None) -> Ticket:
     body = _text(text, "resolving")
-    change = Change(
-        "resolve", "resolved", fields={"status": Status.RESOLVED, "resolved_at": _now(now)},
-        message_kind=Message.Kind.PUBLIC, message_body=body, notice=notices.RESOLVED,
-    )  # fmt: skip
-    return _apply(ticket, actor, change, now)
+
+    def build(_t: Ticket, at: datetime) -> Change:
+        return Change(
+            "resolve", fields={"resolved_at": at},
+            message_kind=Message.Kind.PUBLIC, message_body=body, notice=notices.RESOLVED,
+        )  # fmt: skip
+
+    return _apply(ticket, actor, build, now)
 
 
 def do_reopen_ticket(ticket: Ticket, actor: User | None, now: datetime | None = None) -> Ticket:
-    change = Change("reopen", "reopened", fields={"status": Status.IN_PROGRESS, "resolved_at": None})
-    return _apply(ticket, actor, change, now)
+    return _apply(ticket, actor, _fixed(Change("reopen", fields={"resolved_at": None})), now)
 
 
-def do_close_ticket(ticket: Ticket, actor: User | None, now: datetime | None = None) -> Ticket:
-    change = Change("close", "closed", fields={"status": Status.CLOSED, "closed_at": _now(now)})
-    return _apply(ticket, actor, change, now)
+def do_close_ticket(
+    ticket: Ticket, actor: User | None, now: datetime | None = None, resolved_before: datetime | None = None
+) -> Ticket:
+    """Close a resolved ticket; with ``resolved_before`` (the worker's auto-close) only one
+    still resolved since before that instant, as the locked row says."""
+
+    def build(t: Ticket, at: datetime) -> Change:
+        if resolved_before is not None and (t.resolved_at is None or t.resolved_at > resolved_before):
+            raise ActionError(FORBIDDEN_TRANSITION, f"ticket #{t.number} was resolved again after {resolved_before}")
+        return Change("close", fields={"closed_at": at})
+
+    return _apply(ticket, actor, build, now)
 
 
 def do_add_note(ticket: Ticket, actor: User | None, text: str, now: datetime | None = None) -> Ticket:
     """An internal note: never seen by the customer, never stops a clock."""
     change = Change("note", message_kind=Message.Kind.NOTE, message_body=_text(text, "a note"))
-    return _apply(ticket, actor, change, now)
+    return _apply(ticket, actor, _fixed(change), now)
 
 
 def do_assign_ticket(ticket: Ticket, actor: User | None, assignee: User | None, now: datetime | None = None) -> Ticket:
@@ -367,7 +459,7 @@ def do_assign_ticket(ticket: Ticket, actor: User | None, assignee: User | None, 
         profile = profile_of(assignee)
         if not may_see_customer(profile, ticket.customer):
             raise ActionError(FORBIDDEN, f"{assignee} may not work on tickets of {ticket.customer}")
-    return _apply(ticket, actor, Change("assign", fields={"assignee": assignee}), now)
+    return _apply(ticket, actor, _fixed(Change("assign", fields={"assignee": assignee})), now)
 
 
 def do_set_ticket_affected(
@@ -379,7 +471,7 @@ def do_set_ticket_affected(
         if item is not None and item.customer_id != ticket.customer_id:
             raise ActionError(INVALID, f"that {what} is not of {ticket.customer}, the ticket's customer")
     change = Change("set_affected", fields={"affected_person": person, "affected_store": store})
-    return _apply(ticket, actor, change, now)
+    return _apply(ticket, actor, _fixed(change), now)
 
 
 def do_exclude_ticket(ticket: Ticket, actor: User | None, category: str, now: datetime | None = None) -> Ticket:
@@ -391,19 +483,28 @@ def do_exclude_ticket(ticket: Ticket, actor: User | None, category: str, now: da
         raise ActionError(
             INVALID, f"category {category!r} is not one of the out-of-scope categories ({', '.join(out)})"
         )
-    body = notices.out_of_scope_text(ticket, category)
-    fields = {
-        "status": Status.CLOSED, "outcome": Ticket.Outcome.OUT_OF_SCOPE, "category": category, "closed_at": _now(now),
-    }  # fmt: skip
-    change = Change(
-        "out_of_scope", "out_of_scope", fields=fields,
-        message_kind=Message.Kind.AUTOMATIC, message_body=body, notice=notices.OUT_OF_SCOPE,
-    )  # fmt: skip
-    return _apply(ticket, actor, change, now)
+
+    def build(t: Ticket, at: datetime) -> Change:
+        fields = {"outcome": Ticket.Outcome.OUT_OF_SCOPE, "category": category, "closed_at": at}
+        return Change(
+            "out_of_scope", fields=fields, message_kind=Message.Kind.AUTOMATIC,
+            message_body=notices.out_of_scope_text(t, category), notice=notices.OUT_OF_SCOPE,
+        )  # fmt: skip
+
+    return _apply(ticket, actor, build, now)
 
 
-def do_record_breach(ticket: Ticket, metrics: dict[str, datetime], now: datetime | None = None) -> Ticket:
-    """The worker saw these metrics run past their deadlines: an SLA event on the timeline."""
-    breached = {name: due.isoformat() for name, due in metrics.items()}
-    change = Change("sla_breached", details={"breached": breached})
-    return _apply(ticket, None, change, now)
+def do_record_breaches(ticket_id: int, now: datetime | None = None) -> list[str]:
+    """The worker's sweep: every deadline of the ticket that has passed and is not yet
+    recorded gets its ``sla_breached`` event, claimed and recorded in one transaction.
+    Returns the metrics recorded ([] when another worker holds the ticket or had them)."""
+    with transaction.atomic():
+        t = _locked(ticket_id, skip_locked=True)
+        if t is None:  # another worker (or an agent) holds it: it is swept again shortly
+            return []
+        events = list(t.events.order_by("seq"))
+        at = max(_now(now), events[-1].at)
+        evaluation = clocks.evaluate_ticket(t, at, events)
+        recorded = _settle(t, evaluation, at, events[-1].seq)
+        t.save(update_fields=["next_due_at"])
+        return recorded

@@ -17,7 +17,7 @@ from django.conf import settings
 from sladesk.core.instants import from_us, to_us
 from sladesk.core.policy import Policy
 from sladesk.core.replay import evaluation_to_json
-from sladesk.core.sla import Evaluation, Event, MetricState, Timeline, evaluate
+from sladesk.core.sla import BREACHED, Evaluation, Event, MetricState, Timeline, evaluate
 from sladesk.policies.service import policy_of
 from sladesk.tickets.models import Ticket, TicketEvent, TicketMetric
 
@@ -67,15 +67,24 @@ def _dt(instant: int | None) -> datetime | None:
     return None if instant is None else from_us(instant)
 
 
-def store_metrics(ticket: Ticket, evaluation: Evaluation, now: datetime) -> None:
-    """Write each metric's state; the ticket's ``next_due_at`` becomes the nearest running deadline."""
+def store_metrics(ticket: Ticket, evaluation: Evaluation, now: datetime) -> dict[str, datetime]:
+    """Write each metric's state; the ticket's ``next_due_at`` becomes the nearest running deadline.
+
+    Returns the breaches not yet recorded (metric name -> the deadline it passed), marked
+    recorded as of ``now``: the caller writes their ``sla_breached`` event in the same
+    transaction. A deadline that moves may breach again (its new deadline is new)."""
     existing = {m.name: m for m in ticket.metrics.all()}
+    breaches: dict[str, datetime] = {}
     for name, state in evaluation.metrics.items():
         row = existing.get(name) or TicketMetric(ticket=ticket, name=name)
         _copy(row, state, now)
+        if state.state == BREACHED and state.breached_at is not None and row.breach_notified_at is None:
+            breaches[name] = from_us(state.breached_at)
+            row.breach_notified_at = now
         row.save()
     running = [m.due for m in evaluation.metrics.values() if m.anchor is not None and m.due is not None]
     ticket.next_due_at = _dt(min(running)) if running else None
+    return breaches
 
 
 def _copy(row: TicketMetric, state: MetricState, now: datetime) -> None:

@@ -172,3 +172,14 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Counter(models.Model):
+    """A number handed out once: the next ticket number, taken under the row's lock so that
+    parallel creations wait for each other instead of colliding."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"

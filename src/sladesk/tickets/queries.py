@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from sladesk.staff.access import customer_filter
 from sladesk.staff.models import StaffProfile
 from sladesk.tickets import clocks
-from sladesk.tickets.models import OPEN_STATUSES, Status, Ticket, TicketMetric
+from sladesk.tickets.models import OPEN_STATUSES, Status, Ticket, TicketEvent, TicketMetric
 
 timeline_json = clocks.timeline_json
 
@@ -90,7 +90,29 @@ def ticket_json(ticket: Ticket, now: datetime) -> dict[str, Any]:
         "related_to": ticket.related_to.number if ticket.related_to else None,
         "sla_priority": sla["priority"],
         "metrics": sla["metrics"],
+        "events": [event_json(e) for e in ticket.events.order_by("seq")],
+        "failed_emails": [
+            {"to": m.to, "subject": m.subject, "attempts": m.attempts, "error": m.last_error, "at": _iso(m.failed_at)}
+            for m in ticket.outboxmessage_set.filter(failed_at__isnull=False).order_by("pk")
+        ],
     }
+
+
+def event_json(e: TicketEvent) -> dict[str, Any]:
+    """One row of the event log: the stored codes, never a translated label."""
+    out: dict[str, Any] = {
+        "seq": e.seq,
+        "at": _iso(e.at),
+        "action": e.action,
+        "actor": e.actor_label or "system",
+        "before": e.before,
+        "after": e.after,
+    }
+    if e.sla_type:
+        out["sla_type"] = e.sla_type
+    if e.action == "sla_breached":
+        out["metrics"] = sorted((e.after or {}).get("breached", {}))
+    return out
 
 
 def ticket_text(ticket: Ticket, now: datetime) -> str:

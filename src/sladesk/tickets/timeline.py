@@ -32,6 +32,7 @@ def action_text(action: str) -> str:
         "set_affected": _("Usuário afetado alterado"),
         "out_of_scope": _("Fora do escopo"),
         "sla_breached": _("Prazo de SLA estourado"),
+        "customer_message_kept": _("Mensagem do cliente guardada (não abriu chamado)"),
     }.get(action, action)
 
 
@@ -72,6 +73,8 @@ def _entry(ticket: Ticket, e: TicketEvent, policy: Policy, people: dict[str, dic
         entry.body, entry.message_kind = ticket.description, Message.Kind.INBOUND
     entry.changes = _changes(e, people)
     entry.deadlines = _deadlines(e, policy)
+    if e.action == "customer_message_kept":
+        entry.changes = [(_("motivo"), "", str((e.after or {}).get("reason", "")))]
     if e.action == "sla_breached":
         breached = (e.after or {}).get("breached", {})
         entry.changes = [

@@ -220,6 +220,7 @@ def _render_detail(
         "sla_priority": sla["priority"],
         "forms": forms,
         "missing": _missing(ticket, policy),
+        "failed_emails": list(ticket.outboxmessage_set.filter(failed_at__isnull=False).order_by("pk")),
         "now": now,
     }
     return render(request, "tickets/detail.html", context, status=status)

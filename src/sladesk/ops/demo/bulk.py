@@ -229,20 +229,20 @@ class Builder:
         return Timeline(plan.received, plan.channel, plan.initial, events, now)
 
     def sweeps(self, plan: Plan, rows: list[Row]) -> list[tuple[int, dict[str, int]]]:
-        """The worker's breach sweeps: a few seconds after a deadline passes it records, in one
-        event, every clock of the ticket stored as running past its deadline. A clock that an
-        action re-evaluated in between is stored as breached already and never swept."""
+        """When each breach is recorded, as the desk records it: by the worker's sweep a few
+        seconds after the deadline passes or, when an action comes first, by that action
+        (right after its own event). Metrics recorded at the same instant share one event."""
         final = evaluate(self.policy, self.timeline(plan, rows, self.now))
-        dues = sorted((m.breached_at, name) for name, m in final.metrics.items() if m.breached_at is not None)
-        out = []
-        while dues:
-            at = dues[0][0] + SWEEP_US
-            seen = {name: due for due, name in dues if due < at}
-            dues = [(due, name) for due, name in dues if name not in seen]
-            swept = {name: due for name, due in seen.items() if not any(due < r.at <= at for r in rows)}
-            if swept and at <= self.now:
-                out.append((at, swept))
-        return out
+        recorded: dict[int, dict[str, int]] = {}
+        for name, m in final.metrics.items():
+            due = m.breached_at
+            if due is None:
+                continue
+            at = min((r.at for r in rows if r.at > due), default=due + SWEEP_US)
+            at = min(at, due + SWEEP_US)
+            if at <= self.now:
+                recorded.setdefault(at, {})[name] = due
+        return sorted(recorded.items())
 
     def events(self, plan: Plan, rows: list[Row]) -> tuple[list[tuple[Any, ...]], Evaluation]:
         """Each row with the deadlines before and after it, evaluated as the action does."""

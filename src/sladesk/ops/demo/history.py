@@ -12,6 +12,7 @@ from typing import Any
 
 from sladesk.core.calendar import Calendar
 from sladesk.core.instants import HOUR_US, US
+from sladesk.tickets import transitions
 from sladesk.tickets.models import Channel, Status, Ticket
 
 DAY_US = 24 * HOUR_US
@@ -91,20 +92,21 @@ class Row:
     after: dict[str, Any] = field(default_factory=dict)
 
 
-# Each step as its action writes it: the event's action code, its SLA event, who acts, the fields set.
-EFFECTS: dict[str, tuple[str, str, str, Callable[[Step], dict[str, Any]]]] = {
-    "set_priority": ("set_priority", "priority_set", "staff", lambda s: {"priority": s.value}),
-    "reply": ("reply", "public_reply", "staff", lambda s: {}),
-    "start": ("start", "handling_started", "staff", lambda s: {"status": Status.IN_PROGRESS.value}),
-    "wait": ("wait", "waiting_on_customer", "staff", lambda s: {"status": Status.WAITING_ON_CUSTOMER.value}),
-    "customer_replied": ("customer_reply", "customer_replied", "person", lambda s: {"status": "in_progress"}),
-    "reopened": ("customer_reply", "reopened", "person", lambda s: {"status": "in_progress", "resolved_at": None}),
-    "resolve": ("resolve", "resolved", "staff", lambda s: {"status": "resolved", "resolved_at": s.at}),
-    "close": ("close", "closed", "system", lambda s: {"status": "closed", "closed_at": s.at}),
+# Each step as its action writes it: the event's action code, who acts, the fields it sets
+# besides the status. The status that follows and the SLA event come from the desk's own
+# transition table (``tickets/transitions.py``), as in the actions.
+EFFECTS: dict[str, tuple[str, str, Callable[[Step], dict[str, Any]]]] = {
+    "set_priority": ("set_priority", "staff", lambda s: {"priority": s.value}),
+    "reply": ("reply", "staff", lambda s: {}),
+    "start": ("start", "staff", lambda s: {}),
+    "wait": ("wait", "staff", lambda s: {}),
+    "customer_replied": ("customer_reply", "person", lambda s: {}),
+    "reopened": ("customer_reply", "person", lambda s: {"resolved_at": None}),
+    "resolve": ("resolve", "staff", lambda s: {"resolved_at": s.at}),
+    "close": ("close", "system", lambda s: {"closed_at": s.at}),
     "out_of_scope": (
-        "out_of_scope", "out_of_scope", "staff",
-        lambda s: {"status": "closed", "outcome": Ticket.Outcome.OUT_OF_SCOPE.value, "category": s.value,
-                   "closed_at": s.at},
+        "out_of_scope", "staff",
+        lambda s: {"outcome": Ticket.Outcome.OUT_OF_SCOPE.value, "category": s.value, "closed_at": s.at},
     ),
 }  # fmt: skip
 
@@ -120,15 +122,20 @@ class Replay:
         }  # fmt: skip
 
     def row(self, step: Step) -> Row:
-        action, sla_type, actor, effect = EFFECTS[step.action]
+        action, actor, effect = EFFECTS[step.action]
+        move = transitions.step(action, self.fields["status"])
+        if move is None:  # the generator asked for what the desk refuses: a bug here
+            raise ValueError(f"{action} is not possible from {self.fields['status']}")
         changes = effect(step)
         if step.action == "start" and self.fields["assignee"] is None:
             changes["assignee"] = self.handler  # do_start_ticket assigns whoever starts it
+        if move.to is not None:
+            changes.setdefault("status", str(move.to))
         before = {k: self._plain(k, self.fields[k]) for k in changes}
         self.fields.update(changes)
         after = {k: self._plain(k, v) for k, v in changes.items()}
         priority = step.value if step.action == "set_priority" else ""
-        return Row(step.at, action, sla_type, priority, actor, before, after)
+        return Row(step.at, action, move.sla_type, priority, actor, before, after)
 
     @staticmethod
     def _plain(key: str, value: Any) -> Any:

@@ -23,7 +23,7 @@ from sladesk.ops.demo.people import DemoCustomer, DemoDirectory
 from sladesk.policies.service import current_policy
 from sladesk.tickets import actions
 from sladesk.tickets.models import Ticket, TicketMetric
-from sladesk.tickets.sweeps import sweep_breaches
+from sladesk.tickets.sweeps import SWEPT, sweep_breaches
 
 BUSINESS_CALENDAR = "porto-alegre"
 Run = Callable[[Ticket, datetime], Ticket]
@@ -276,7 +276,7 @@ def tell(stories: list[Story], now: datetime) -> list[Ticket]:
 
 def catch_up(until: datetime) -> None:
     """Record each deadline that ran out before ``until``, a few seconds after it did."""
-    pending = TicketMetric.objects.filter(state="running", due_at__lt=until, breach_notified_at__isnull=True)
+    pending = TicketMetric.objects.filter(state__in=SWEPT, due_at__lt=until, breach_notified_at__isnull=True)
     while (due := pending.order_by("due_at").values_list("due_at", flat=True).first()) is not None:
         sweep_breaches(min(due + timedelta(seconds=5), until))
 
