@@ -13,6 +13,7 @@ from collections.abc import Callable
 from importlib.metadata import version
 from typing import Any
 
+from bench.actions import run_actions
 from bench.bulk import run_bulk
 from bench.common import Check, section
 from bench.deadlines import run_deadlines, run_elapsed
@@ -65,6 +66,14 @@ def main() -> int:
     print("   page through django.test.Client (the whole Django request, no network); four filters")
     sys.stdout.flush()
     for result in run_queue():
+        show(checks, result)
+    print(section("6. web actions with 8 concurrent clients: actions/s and one action's p95"))
+    print("   each database fresh: migrate, the example directory, 8 agents, 40 tickets; then `sladesk up --no-demo`")
+    print("   (gunicorn and the worker) and 8 threads, each its own session logged in through the form, posting")
+    print("   notes and replies through the ticket page (1 in 4 on one shared ticket) and loading the page after;")
+    print("   one client alone for 5 s, then all 8 for 15 s; latency = the POST until its 302")
+    sys.stdout.flush()
+    for result in run_actions():
         show(checks, result)
 
     missed = [c for c in checks if not c.passed]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import bench
+from bench.actions import DatabaseResult, Desk, Run
 from bench.bulk import run_bulk
 from bench.deadlines import run_deadlines, run_elapsed
 from bench.replay import run_replay
@@ -36,3 +39,36 @@ def test_the_replay_command_answers_every_timeline() -> None:
     result = run_replay(n=40, repeats=1, empty_repeats=1)
     assert result.returncode == 0, result.stderr
     assert result.lines_out == 40
+
+
+def test_the_actions_benchmark_counts_failures_and_shows_what_the_desk_printed(tmp_path: Path) -> None:
+    # The run itself starts a real desk (tens of seconds); here only what it makes of the figures and the log.
+    log = tmp_path / "up.log"
+    log.write_text(
+        '127.0.0.1 - - [x] "POST /t/abc/note/ HTTP/1.1" 302 0 "-" "Python-urllib/3.11"\n'
+        "Traceback (most recent call last):\n"
+        '  File "x.py", line 1, in f\n'
+        "sqlite3.OperationalError: database is locked\n"
+        "\n"
+        "The above exception was the direct cause of the following exception:\n"
+        "\n"
+        "Traceback (most recent call last):\n"
+        '  File "y.py", line 2, in g\n'
+        "django.db.utils.OperationalError: database is locked\n"
+        '127.0.0.1 - - [x] "POST /t/abc/reply/ HTTP/1.1" 500 0 "-" "Python-urllib/3.11"\n'
+    )
+    problems = Desk({}, log).problems()
+    assert [block[-1] for block in problems] == [
+        "django.db.utils.OperationalError: database is locked",
+        '127.0.0.1 - - [x] "POST /t/abc/reply/ HTTP/1.1" 500 0 "-" "Python-urllib/3.11"',
+    ]
+    one = Run(1, seconds=2.0, actions=10, post_ms=[50.0] * 10, page_ms=[60.0] * 10, per_client=[10])
+    eight = Run(
+        8, 2.0, 40, [100.0] * 39 + [900.0], [80.0] * 40, [100.0] * 10, [5] * 8, ["POST /t/abc/reply/: HTTP 500"]
+    )
+    result = DatabaseResult("SQLite", 8, 40, baseline=one, load=eight, server_log=problems)
+    failures, p95 = result.checks()
+    assert not failures.passed and failures.value == 1
+    assert p95.passed and p95.value == 100
+    report = "\n".join(result.report())
+    assert "4.00x the actions/s" in report and "database is locked" in report
