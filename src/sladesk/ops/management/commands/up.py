@@ -36,17 +36,21 @@ class Command(BaseCommand):
         self.stdout.write(f"policy {policy.version} ({version.sha256[:8]}) in force")
         extra = self._prepare(options)
         url = f"http://{options['host']}:{options['port']}/"
-        children = self._children(options)
-        supervisor.start(children)
-        if not supervisor.wait_http(url + "healthz", 60, children):
-            supervisor.stop(children)
+        desk = supervisor.Supervisor(self._children(options))
+        desk.start()
+        if desk.wait_http(url + "healthz", 60):
+            self._announce(url, extra)
+        elif not desk.done:
+            desk.stop()
             raise CommandError(f"the web server did not answer at {url}healthz")
+        sys.exit(desk.run())
+
+    def _announce(self, url: str, extra: list[str]) -> None:
         self.stdout.write(self.style.SUCCESS(f"sladesk is listening on {url}"))
         self.stdout.write(f"database: {settings.DATABASES['default']['NAME']}  data: {settings.DATA_DIR}")
         for line in extra:
             self.stdout.write(line)
-        self.stdout.write("Ctrl-C stops the desk.")
-        sys.exit(supervisor.supervise(children))
+        self.stdout.write("Ctrl-C stops the desk; the web server or the worker is restarted if it dies.")
 
     def _prepare(self, options: dict[str, Any]) -> list[str]:
         """On the first run (no customer, no user yet) load the demo; returns lines to print after the URL.
