@@ -7,8 +7,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,7 +29,8 @@ def desk_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def start(env: dict[str, str], *args: str) -> tuple[subprocess.Popen[str], list[str]]:
+def start(env: dict[str, str], *args: str) -> tuple[subprocess.Popen[str], str, list[str]]:
+    """Start `sladesk up`; once it says where it listens, its URL, and its output so far, kept growing."""
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "sladesk.cli", "up", "--no-demo", "--port", str(port), "--web-workers", "1", *args],
@@ -42,25 +45,71 @@ def start(env: dict[str, str], *args: str) -> tuple[subprocess.Popen[str], list[
             break
         lines.append(line)
         if "sladesk is listening on" in line:
-            return proc, lines
+            threading.Thread(target=lines.extend, args=(proc.stdout,), daemon=True).start()
+            return proc, line.split("listening on ")[1].strip(), lines
     proc.kill()
     pytest.fail("sladesk up did not say where it listens:\n" + "".join(lines))
 
 
-def test_it_starts_the_desk_prints_the_url_and_stops_on_sigterm(desk_env: dict[str, str], tmp_path: Path) -> None:
-    proc, lines = start(desk_env)
-    url = lines[-1].split("listening on ")[1].strip()
+def children(proc: subprocess.Popen[str]) -> dict[str, int]:
+    """The desk's child processes that are alive: "web" or "worker" -> pid."""
+    ps = subprocess.run(
+        ["ps", "--ppid", str(proc.pid), "-o", "pid=,args="], capture_output=True, text=True, check=False
+    )
+    found = {}
+    for pid, args in (line.split(maxsplit=1) for line in ps.stdout.splitlines()):
+        if "-m gunicorn " in args:
+            found["web"] = int(pid)
+        elif "-m sladesk.cli worker" in args:
+            found["worker"] = int(pid)
+    return found
+
+
+def gone(pid: int) -> bool:
     try:
-        with urllib.request.urlopen(url + "healthz", timeout=10) as response:
-            assert response.status == 200
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def healthz(url: str) -> int:
+    with urllib.request.urlopen(url + "healthz", timeout=10) as response:
+        return int(response.status)
+
+
+def wait_for(condition: Callable[[], object], what: str, lines: list[str], seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}; the desk said:\n" + "".join(lines))
+        time.sleep(0.1)
+
+
+def test_it_keeps_serving_when_the_worker_is_killed_and_stops_on_sigterm(
+    desk_env: dict[str, str], tmp_path: Path
+) -> None:
+    """One desk's life: started, its worker killed and replaced while the web server serves on, stopped."""
+    proc, url, lines = start(desk_env)
+    try:
+        assert healthz(url) == 200
         assert (tmp_path / "sladesk.sqlite3").exists()
-        workers = subprocess.run(
-            ["pgrep", "-f", "sladesk.cli worker", "-s", str(proc.pid)], capture_output=True, text=True, check=False
-        )
-        assert workers.stdout.strip(), "the worker is running beside the web server"
+        before = children(proc)
+        assert before.keys() == {"web", "worker"}, "the worker is running beside the web server"
+
+        os.kill(before["worker"], signal.SIGKILL)
+        wait_for(lambda: children(proc).get("worker", before["worker"]) != before["worker"], "no new worker", lines)
+        after = children(proc)
+        assert after["web"] == before["web"]
+        assert healthz(url) == 200
+        wait_for(lambda: f"sladesk: worker restarted (pid {after['worker']})\n" in lines, "no restart logged", lines)
+        killed = next(line for line in lines if line.startswith("sladesk: worker was killed by SIGKILL after "))
+        assert killed.endswith("; restarting it in 1 s\n")
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
+    assert all(gone(pid) for pid in after.values())
+    wait_for(lambda: "sladesk: SIGTERM received; stopping the desk\n" in lines, "no stop logged", lines, 5)
 
 
 def test_nothing_starts_on_an_invalid_policy(desk_env: dict[str, str], tmp_path: Path) -> None:
