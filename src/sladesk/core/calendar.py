@@ -15,24 +15,33 @@ Intervals are built lazily a year at a time in the calendar's zone with
 ``zoneinfo``, so DST and historical offset changes come from the tz database,
 never from a hard-coded offset. The numpy methods do the same with
 ``searchsorted`` over arrays, for recomputing many deadlines at once.
+
+One calendar is shared by every thread of a process (the policy builds it once).
+Its intervals, cumulative times, covered years and numpy arrays live in one
+immutable table: growing the calendar builds a new table whole and swaps it in
+with one assignment, and every call reads the table once, so a reader never
+pairs the lists of one build with those of another.
 """
 
 from __future__ import annotations
 
+import threading
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from sladesk.core.holidays import HolidaySpec, holidays_for
-from sladesk.core.instants import HOUR_US, US, from_us, to_us
+from sladesk.core.instants import HOUR_US, from_us, to_us
 
 if TYPE_CHECKING:
     # numpy is imported where the bulk methods run, so that single calls
     # (``sladesk sla replay``, the web pages) start without loading it.
     import numpy as np
     from numpy.typing import NDArray
+
+    _Arrays = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Window = tuple[int, int]  # minutes since local midnight, [start, end), end <= 1440
@@ -109,6 +118,30 @@ class AlwaysCalendar:
         return out
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class _Table:
+    """A calendar's precomputed intervals for one range of covered years, built whole and
+    never changed (its lists are never mutated). ``BusinessCalendar`` swaps a larger table in
+    with one assignment and every call reads the table once, so a thread that reads while
+    another grows the calendar still sees starts, ends and cumulative times of one build."""
+
+    lo_year: int  # covered years, inclusive; 0 = nothing yet
+    hi_year: int
+    # Instants in [safe_lo, safe_hi) lie in a covered year other than the first and the
+    # last, so they need no covering: one comparison instead of finding their year.
+    safe_lo: int
+    safe_hi: int
+    # Lists, not tuples: bisect is about twice as fast on a list.
+    starts: list[int]
+    ends: list[int]
+    cum_start: list[int]  # business time from the start of the covered range to each start
+    cum_end: list[int]
+    arrays: _Arrays | None = None  # the same four as numpy arrays, for the bulk methods
+
+
+_EMPTY = _Table(0, 0, 0, 0, [], [], [], [])
+
+
 class BusinessCalendar:
     """Weekly windows minus holidays and closures, as precomputed intervals."""
 
@@ -118,37 +151,34 @@ class BusinessCalendar:
         self.spec = spec
         self.zone = ZoneInfo(spec.timezone)
         self._closures = {c.day: c for c in spec.closures}
-        self._lo_year = self._hi_year = 0  # covered years, inclusive; 0 = nothing yet
-        # Instants in [_safe_lo, _safe_hi) lie in a covered year other than the first and
-        # the last, so they need no covering: one comparison instead of finding their year.
-        self._safe_lo = self._safe_hi = 0
-        self._starts: list[int] = []
-        self._ends: list[int] = []
-        self._cum_start: list[int] = []
-        self._cum_end: list[int] = []
-        self._arrays: tuple[NDArray[np.int64], ...] | None = None
+        self._table = _EMPTY
+        self._building = threading.Lock()  # builders take turns (coverage only grows); readers never wait
 
     # ---- building -----------------------------------------------------------------
-    def _year_of(self, instant: int) -> int:
-        return from_us(instant, self.zone).year
+    def _covering(self, t: _Table, *instants: int) -> _Table:
+        """``t`` if it covers every one of ``instants``, else the larger table now in use."""
+        years = []
+        for instant in instants:
+            if not t.safe_lo <= instant < t.safe_hi:
+                year = from_us(instant, self.zone).year
+                if not t.lo_year < year < t.hi_year:
+                    years.append(year)
+        return self._with_years(min(years) - 1, max(years) + 1) if years else t
 
-    def _cover_years(self, lo: int, hi: int) -> None:
-        if self._lo_year and self._lo_year <= lo and hi <= self._hi_year:
-            return
-        if self._lo_year:
-            lo, hi = min(lo, self._lo_year), max(hi, self._hi_year)
-        if lo < 1 or hi > 9998:
-            raise OverflowError("instant outside the years a calendar can cover")
-        self._build(lo, hi)
+    def _with_years(self, lo: int, hi: int) -> _Table:
+        """The table in use once it covers the years [lo, hi]: grown (never shrunk) if need be."""
+        with self._building:
+            t = self._table
+            if t.lo_year:
+                if t.lo_year <= lo and hi <= t.hi_year:
+                    return t
+                lo, hi = min(lo, t.lo_year), max(hi, t.hi_year)
+            if lo < 1 or hi > 9998:
+                raise OverflowError("instant outside the years a calendar can cover")
+            t = self._table = self._build(lo, hi)
+            return t
 
-    def _cover(self, instant: int) -> None:
-        if self._safe_lo <= instant < self._safe_hi:
-            return
-        year = self._year_of(instant)
-        if not (self._lo_year and self._lo_year < year < self._hi_year):
-            self._cover_years(year - 1, year + 1)
-
-    def _build(self, lo: int, hi: int) -> None:
+    def _build(self, lo: int, hi: int) -> _Table:
         holidays = holidays_for(self.spec.holidays, range(lo, hi + 1)) if self.spec.holidays else {}
         intervals: list[tuple[int, int]] = []
         day = date(lo, 1, 1)
@@ -159,8 +189,6 @@ class BusinessCalendar:
                 for a, b in self._windows_of(day):
                     self._append(intervals, self._instant(day, a), self._instant(day, b))
             day += one
-        starts = [a for a, _ in intervals]
-        ends = [b for _, b in intervals]
         cum_start: list[int] = []
         cum_end: list[int] = []
         total = 0
@@ -168,13 +196,12 @@ class BusinessCalendar:
             cum_start.append(total)
             total += b - a
             cum_end.append(total)
-        self._starts, self._ends, self._cum_start, self._cum_end = starts, ends, cum_start, cum_end
-        self._lo_year, self._hi_year = lo, hi
         # Two local days inside the middle years: UTC offsets are under 24 h either way, so
         # any instant between these two has a local date in (lo, hi), whatever the zone did.
-        self._safe_lo = self._instant(date(lo + 1, 1, 3), 0)
-        self._safe_hi = self._instant(date(hi - 1, 12, 30), 0)
-        self._arrays = None
+        safe_lo = self._instant(date(lo + 1, 1, 3), 0)
+        safe_hi = self._instant(date(hi - 1, 12, 30), 0)
+        starts, ends = [a for a, _ in intervals], [b for _, b in intervals]
+        return _Table(lo, hi, safe_lo, safe_hi, starts, ends, cum_start, cum_end)
 
     @staticmethod
     def _append(intervals: list[tuple[int, int]], a: int, b: int) -> None:
@@ -217,114 +244,119 @@ class BusinessCalendar:
                 lo = mid
         return hi
 
-    # ---- single calls ---------------------------------------------------------------
-    def _b(self, t: int) -> int:
-        """Business time from the start of the covered range to ``t``."""
-        i = bisect_right(self._starts, t) - 1
-        if i < 0:
-            return 0
-        end = self._ends[i]
-        return self._cum_start[i] + (t if t < end else end) - self._starts[i]
+    def _grow_for(self, t: _Table, duration: int) -> _Table:
+        """A table reaching further than ``t`` by enough years for ``duration``."""
+        per_year = max(t.cum_end[-1] // (t.hi_year - t.lo_year + 1), 1)
+        years = duration // per_year + 2
+        if years > 200:
+            raise OverflowError(f"calendar {self.spec.name!r} cannot reach that much business time")
+        return self._with_years(t.lo_year, t.hi_year + years)
 
+    # ---- single calls ---------------------------------------------------------------
+    # Each reads ``self._table`` once and then uses only that table (or the larger one
+    # that covering or growing returns): never lists of two different builds.
     def business_us(self, start: int, end: int) -> int:
         if end <= start:
             return 0
-        if not (self._safe_lo <= start and end < self._safe_hi):
-            self._cover(start)
-            self._cover(end)
-        return self._b(end) - self._b(start)
+        t = self._table
+        if not (t.safe_lo <= start and end < t.safe_hi):
+            t = self._covering(t, start, end)
+        return _b(t, end) - _b(t, start)
 
     def add_us(self, start: int, duration: int) -> int:
         if duration <= 0:
             return start
-        if not (self._safe_lo <= start < self._safe_hi):
-            self._cover(start)
-        starts, cum_end = self._starts, self._cum_end
+        t = self._table
+        if not (t.safe_lo <= start < t.safe_hi):
+            t = self._covering(t, start)
         while True:
-            # _b(start), inline: this is the hot path of every deadline
+            # _b(t, start) + duration, inline: this is the hot path of every deadline
+            starts = t.starts
             i = bisect_right(starts, start) - 1
             if i < 0:
                 target = duration
             else:
-                end = self._ends[i]
-                target = self._cum_start[i] + (start if start < end else end) - starts[i] + duration
+                end = t.ends[i]
+                target = t.cum_start[i] + (start if start < end else end) - starts[i] + duration
+            cum_end = t.cum_end
             if target <= cum_end[-1]:
                 j = bisect_left(cum_end, target)
-                return starts[j] + target - self._cum_start[j]
-            self._grow_for(duration)
-            starts, cum_end = self._starts, self._cum_end
-
-    def _grow_for(self, duration: int) -> None:
-        per_year = max(self._cum_end[-1] // (self._hi_year - self._lo_year + 1), 1)
-        years = duration // per_year + 2
-        if years > 200:
-            raise OverflowError(f"calendar {self.spec.name!r} cannot reach that much business time")
-        self._cover_years(self._lo_year, self._hi_year + years)
+                return starts[j] + target - t.cum_start[j]
+            # A larger table may start earlier (another thread covered older years), so
+            # the target is counted again on it: cumulative times of two tables never mix.
+            t = self._grow_for(t, duration)
 
     def is_open(self, instant: int) -> bool:
-        self._cover(instant)
-        i = bisect_right(self._starts, instant) - 1
-        return i >= 0 and instant < self._ends[i]
-
-    def intervals_between(self, start: int, end: int) -> list[tuple[int, int]]:
-        """The open intervals clipped to [start, end): for display and tests."""
-        self._cover(start)
-        self._cover(end)
-        i = max(bisect_right(self._starts, start) - 1, 0)
-        out = []
-        while i < len(self._starts) and self._starts[i] < end:
-            a, b = max(self._starts[i], start), min(self._ends[i], end)
-            if b > a:
-                out.append((a, b))
-            i += 1
-        return out
+        t = self._covering(self._table, instant)
+        i = bisect_right(t.starts, instant) - 1
+        return i >= 0 and instant < t.ends[i]
 
     # ---- bulk (numpy) ---------------------------------------------------------------
-    def _np(self) -> tuple[NDArray[np.int64], ...]:
+    def _arrays(self, t: _Table) -> tuple[_Table, _Arrays]:
+        """``t`` with its numpy arrays, built once per table and kept in a copy of it."""
+        if t.arrays is not None:
+            return t, t.arrays
         import numpy as np
 
-        if self._arrays is None:
-            self._arrays = tuple(
-                np.asarray(x, dtype=np.int64) for x in (self._starts, self._ends, self._cum_start, self._cum_end)
-            )
-        return self._arrays
+        arrays = (
+            np.asarray(t.starts, dtype=np.int64),
+            np.asarray(t.ends, dtype=np.int64),
+            np.asarray(t.cum_start, dtype=np.int64),
+            np.asarray(t.cum_end, dtype=np.int64),
+        )
+        with_arrays = replace(t, arrays=arrays)
+        with self._building:
+            if self._table is t:  # still the table in use: keep the arrays with it
+                self._table = with_arrays
+        return with_arrays, arrays
 
-    def _b_many(self, t: NDArray[np.int64]) -> NDArray[np.int64]:
-        import numpy as np
-
-        starts, ends, cum_start, _ = self._np()
-        i = np.searchsorted(starts, t, side="right") - 1
-        ic = np.maximum(i, 0)
-        b = cum_start[ic] + np.minimum(t, ends[ic]) - starts[ic]
-        return np.where(i >= 0, b, 0)
-
-    def _cover_many(self, *arrays: NDArray[np.int64]) -> None:
+    def _cover_many(self, t: _Table, *arrays: NDArray[np.int64]) -> _Table:
         nonempty = [a for a in arrays if a.size]
-        if nonempty:
-            self._cover(int(min(a.min() for a in nonempty)))
-            self._cover(int(max(a.max() for a in nonempty)))
+        if not nonempty:
+            return t
+        return self._covering(t, int(min(a.min() for a in nonempty)), int(max(a.max() for a in nonempty)))
 
     def business_many(self, starts: NDArray[np.int64], ends: NDArray[np.int64]) -> NDArray[np.int64]:
         import numpy as np
 
-        self._cover_many(starts, ends)
-        out: NDArray[np.int64] = np.maximum(self._b_many(ends) - self._b_many(starts), 0)
+        _, arrays = self._arrays(self._cover_many(self._table, starts, ends))
+        out: NDArray[np.int64] = np.maximum(_b_many(arrays, ends) - _b_many(arrays, starts), 0)
         return out
 
     def add_many(self, starts: NDArray[np.int64], durations: NDArray[np.int64]) -> NDArray[np.int64]:
         import numpy as np
 
-        self._cover_many(starts)
         if not starts.size:
             return starts.copy()
+        t = self._cover_many(self._table, starts)
         while True:
-            target = self._b_many(starts) + np.maximum(durations, 0)
-            if int(target.max()) <= self._cum_end[-1]:
+            t, arrays = self._arrays(t)
+            target = _b_many(arrays, starts) + np.maximum(durations, 0)
+            if int(target.max()) <= t.cum_end[-1]:
                 break
-            self._grow_for(int(durations.max()))
-        a_starts, _, cum_start, cum_end = self._np()
+            t = self._grow_for(t, int(durations.max()))
+        a_starts, _, cum_start, cum_end = arrays
         j = np.searchsorted(cum_end, target, side="left")
         return np.where(durations > 0, a_starts[j] + target - cum_start[j], starts)
+
+
+def _b(t: _Table, instant: int) -> int:
+    """Business time from the start of ``t``'s covered range to ``instant``."""
+    i = bisect_right(t.starts, instant) - 1
+    if i < 0:
+        return 0
+    end = t.ends[i]
+    return t.cum_start[i] + (instant if instant < end else end) - t.starts[i]
+
+
+def _b_many(arrays: _Arrays, instants: NDArray[np.int64]) -> NDArray[np.int64]:
+    import numpy as np
+
+    starts, ends, cum_start, _ = arrays
+    i = np.searchsorted(starts, instants, side="right") - 1
+    ic = np.maximum(i, 0)
+    b = cum_start[ic] + np.minimum(instants, ends[ic]) - starts[ic]
+    return np.where(i >= 0, b, 0)
 
 
 def _subtract(windows: tuple[Window, ...], cut: Window) -> list[Window]:
@@ -344,8 +376,3 @@ def build_calendar(spec: CalendarSpec) -> AlwaysCalendar | BusinessCalendar:
     if spec.kind == "24x7":
         return AlwaysCalendar(spec)
     return BusinessCalendar(spec)
-
-
-def seconds(us: int) -> int:
-    """Whole seconds of a microsecond duration, rounded down."""
-    return us // US
