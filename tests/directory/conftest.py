@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from sladesk.directory.actions import ImportReport, do_import_directory
+from sladesk.directory.audit import receive_files
 from sladesk.directory.fields import CONTRACT_COLUMNS, PEOPLE_COLUMNS
-from sladesk.directory.importer import read_import
 from sladesk.directory.models import Contract, Person
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
@@ -29,8 +29,9 @@ IGOR = "moveis-do-sul,Caxias,Igor Ilha,igor@moveisdosul.example,,vendedor,não,"
 
 
 @pytest.fixture(autouse=True)
-def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings) -> Path:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)
+    settings.DATA_DIR = tmp_path / "data"  # where each import keeps the files it received
     return tmp_path
 
 
@@ -49,13 +50,15 @@ def people(*rows: str, name: str = "people.csv") -> str:
 
 
 def problems(*paths: str) -> list[str]:
-    return [str(problem) for problem in read_import(paths).problems]
+    """What an import of these files finds wrong, checked as a dry run (nothing is written)."""
+    return do_import_directory(receive_files(paths), dry_run=True).problems
 
 
 def import_files(*paths: str | Path, dry_run: bool = False) -> ImportReport:
-    batch = read_import(paths)
-    assert [str(p) for p in batch.problems] == []
-    return do_import_directory(batch, dry_run=dry_run)
+    outcome = do_import_directory(receive_files(paths), dry_run=dry_run)
+    assert outcome.problems == []
+    assert outcome.report is not None
+    return outcome.report
 
 
 def person(email: str) -> Person:

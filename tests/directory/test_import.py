@@ -8,10 +8,11 @@ import pytest
 
 from sladesk.directory import actions
 from sladesk.directory.actions import do_import_directory
+from sladesk.directory.audit import receive_files
 from sladesk.directory.entitlement import ENTITLED, INACTIVE, NO_SEAT, NOT_A_GESTOR, check
 from sladesk.directory.fields import CONTRACT_COLUMNS, PEOPLE_COLUMNS
-from sladesk.directory.importer import read_import
-from sladesk.directory.models import Contract, Customer, Partner, Person, Store
+from sladesk.directory.importer import check_import, parse_files
+from sladesk.directory.models import Contract, Customer, ImportRun, Partner, Person, Store
 from tests.directory.conftest import (
     ALICE,
     AURORA,
@@ -222,21 +223,27 @@ def test_it_says_on_a_dry_run_who_would_be_deactivated() -> None:
 
 
 def test_it_writes_nothing_when_a_write_fails_half_way(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(plan: object) -> None:
+    save_people = actions._save_people
+
+    def broken(*args: object) -> None:
+        save_people(*args)  # type: ignore[arg-type]
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(actions, "_save_managers", broken)
-    batch = read_import([contracts(AURORA), people(ALICE, CAROL, BOB)])
+    monkeypatch.setattr(actions, "_save_people", broken)
+    received = receive_files([contracts(AURORA), people(ALICE, CAROL, BOB)])
     with pytest.raises(RuntimeError, match="disk full"):
-        do_import_directory(batch)
+        do_import_directory(received)
     assert (Customer.objects.count(), Person.objects.count(), Store.objects.count()) == (0, 0, 0)
 
 
-def test_it_refuses_to_apply_an_import_with_problems() -> None:
-    batch = read_import([contracts(AURORA), people(ALICE.replace("gestor", "diretor"))])
-    with pytest.raises(ValueError, match="1 problem"):
-        do_import_directory(batch)
-    assert Customer.objects.count() == 0
+def test_it_records_an_import_with_problems_as_rejected_and_writes_nothing_else() -> None:
+    outcome = do_import_directory(receive_files([contracts(AURORA), people(ALICE.replace("gestor", "diretor"))]))
+    assert outcome.report is None
+    assert (outcome.run.outcome, outcome.run.problems) == (
+        "rejected",
+        ["people.csv:2: role: 'diretor' is not one of vendedor, gerente, gestor"],
+    )
+    assert (Customer.objects.count(), ImportRun.objects.count()) == (0, 1)
 
 
 # Problems, each named by file, line and column ------------------------------------------------
@@ -439,5 +446,7 @@ def test_it_refuses_a_manager_whom_the_same_import_deactivates() -> None:
 def test_it_reads_the_database_a_fixed_number_of_times(django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
     rows = [DAN.format(role="vendedor", seat="não").replace("dan@", f"dan{i}@") for i in range(60)]
     paths = [contracts(AURORA), people(ALICE, *rows)]
+    batch = parse_files(receive_files(paths).files)
     with django_assert_max_num_queries(3):
-        assert read_import(paths).problems == []
+        check_import(batch)
+    assert batch.problems == []

@@ -6,11 +6,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.functions import Lower
 
-from sladesk.directory.importer import ContractRecord, DirectoryImport, PersonRecord
-from sladesk.directory.models import Contract, Customer, Partner, Person, Store
+from sladesk.directory.audit import Received, record_import
+from sladesk.directory.importer import ContractRecord, DirectoryImport, PersonRecord, check_import, parse_files
+from sladesk.directory.models import Contract, Customer, ImportRun, Partner, Person, Store
 
 CHUNK = 500  # keeps `IN (...)` lists well inside every database's limit on query parameters
 
@@ -57,6 +58,58 @@ class ImportReport:
 
 
 @dataclass
+class ImportOutcome:
+    """What one import did: refused (``report`` None, nothing written to the directory) or applied."""
+
+    batch: DirectoryImport
+    run: ImportRun
+    report: ImportReport | None
+
+    @property
+    def problems(self) -> list[str]:
+        return [str(problem) for problem in self.batch.problems]
+
+
+def do_import_directory(received: Received, *, dry_run: bool = False) -> ImportOutcome:
+    """Check the files as received and apply them, all or nothing, and record the run.
+
+    The bytes are parsed first (no database). Then one transaction holds the checks against
+    the database, the writing and the audit row, and other writers of the directory wait for
+    it, so nothing changes between what was checked and what is written. An import with
+    problems writes nothing to the directory and is recorded as rejected; a dry run checks and
+    counts the same way and writes only its record.
+    """
+    batch = parse_files(received.files)
+    with transaction.atomic():
+        _lock_directory()
+        check_import(batch)
+        if batch.problems:
+            problems = [str(problem) for problem in batch.problems]
+            return ImportOutcome(batch, record_import(received, ImportRun.Outcome.REJECTED, problems, []), None)
+        plan = _plan(batch, ImportReport(dry_run=dry_run))
+        partners = _new_partners(batch, plan.report)
+        stores = _new_stores(batch, plan.report)
+        if not dry_run:
+            _write(plan, partners, stores)
+        outcome = ImportRun.Outcome.DRY_RUN if dry_run else ImportRun.Outcome.IMPORTED
+        run = record_import(received, outcome, [], plan.report.lines())
+    return ImportOutcome(batch, run, plan.report)
+
+
+def _lock_directory() -> None:
+    """Make every other writer of the directory (another import, the admin) wait for this
+    transaction to end; readers go on. On SQLite a transaction that writes holds the
+    database's write lock from its start (``transaction_mode`` IMMEDIATE): nothing to do."""
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(
+        connection.ops.quote_name(m._meta.db_table) for m in (Partner, Customer, Contract, Store, Person)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
+
+
+@dataclass
 class _Plan:
     """What differs between the files and the database, found before anything is written."""
 
@@ -67,19 +120,6 @@ class _Plan:
     persons: list[PersonRecord] = field(default_factory=list)  # to write
     managers: list[PersonRecord] = field(default_factory=list)  # whose manager changes
     deactivate: list[int] = field(default_factory=list)  # person ids
-
-
-def do_import_directory(batch: DirectoryImport, *, dry_run: bool = False) -> ImportReport:
-    """Apply a checked import, all or nothing; with ``dry_run`` only say what would change."""
-    if batch.problems:
-        raise ValueError(f"the import has {len(batch.problems)} problem(s); nothing was written")
-    with transaction.atomic():
-        plan = _plan(batch, ImportReport(dry_run=dry_run))
-        partners = _new_partners(batch, plan.report)
-        stores = _new_stores(batch, plan.report)
-        if not dry_run:
-            _write(plan, partners, stores)
-    return plan.report
 
 
 def _plan(batch: DirectoryImport, report: ImportReport) -> _Plan:

@@ -1,8 +1,10 @@
 """Directory CSV files -> validated records, every problem named by file, line and column.
 
-A file is recognised by its header (``fields.HEADERS``). This module reads the
-database (which customers and people exist already) but never writes to it:
-``actions.do_import_directory`` does the writing, and refuses an import with problems.
+A file is recognised by its header (``fields.HEADERS``). ``parse_files`` reads the
+bytes as received (``audit.receive_files``), never a path, and touches no database;
+``check_import`` reads the database (which customers and people exist already) but
+never writes to it. ``actions.do_import_directory`` calls it inside the transaction
+that writes, so what was checked is what the writing finds.
 
 When a call has a people file, the people files list *all* the people of every
 customer in the call (named in its contracts or its people files): whoever of
@@ -18,13 +20,13 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import TypeVar
 
 from django.db.models import Count
 from django.db.models.functions import Lower
 
 from sladesk.directory import fields
+from sladesk.directory.audit import ReceivedFile
 from sladesk.directory.models import Contract, Customer, Person
 
 T = TypeVar("T")
@@ -82,7 +84,8 @@ class PersonRecord:
 class DirectoryImport:
     """Everything the files say, and every problem found. Importable only without problems."""
 
-    files: list[tuple[str, str, int]] = field(default_factory=list)  # (path, kind, data rows)
+    given: list[str] = field(default_factory=list)  # the files' names, in the order given
+    files: list[tuple[str, str, int]] = field(default_factory=list)  # (name, kind, data rows) of those read
     contracts: list[ContractRecord] = field(default_factory=list)
     people: list[PersonRecord] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -103,16 +106,25 @@ class DirectoryImport:
     def fail(self, record: ContractRecord | PersonRecord, column: str, message: str) -> None:
         self.problems.append(Problem(record.file, record.line, column, message))
 
+    def sort_problems(self) -> None:
+        """By file (as given), line and column (as in the header)."""
+        order = {name: i for i, name in reversed(list(enumerate(self.given)))}
+        self.problems.sort(key=lambda p: (order.get(p.file, -1), p.line, _COLUMN_ORDER.get(p.column, -1)))
 
-def read_import(paths: Sequence[str | Path]) -> DirectoryImport:
-    """Read and check every file; the problems come sorted by file (as given) and line."""
-    batch = DirectoryImport()
-    names = [str(path) for path in paths]
-    for name in names:
-        _read_file(name, batch)
-    _check_against_directory(batch, _Directory.load(batch))
-    batch.problems.sort(key=lambda p: (names.index(p.file), p.line, _COLUMN_ORDER.get(p.column, -1)))
+
+def parse_files(files: Sequence[ReceivedFile]) -> DirectoryImport:
+    """Every file's records and the problems found in the files themselves; no database."""
+    batch = DirectoryImport(given=[f.name for f in files])
+    for received in files:
+        _read_file(received, batch)
+    batch.sort_problems()
     return batch
+
+
+def check_import(batch: DirectoryImport) -> None:
+    """Add the problems that the database shows (reads only; call it in the transaction that writes)."""
+    _check_against_directory(batch, _Directory.load(batch))
+    batch.sort_problems()
 
 
 _COLUMN_ORDER = {column: i for columns in fields.HEADERS.values() for i, column in enumerate(columns)}
@@ -121,8 +133,9 @@ _COLUMN_ORDER = {column: i for columns in fields.HEADERS.values() for i, column 
 # Reading files -------------------------------------------------------------------------------
 
 
-def _read_file(path: str, batch: DirectoryImport) -> None:
-    rows = _csv_rows(path, batch.problems)
+def _read_file(received: ReceivedFile, batch: DirectoryImport) -> None:
+    path = received.name
+    rows = _csv_rows(received, batch.problems)
     if not rows:
         return
     (header_line, header), *data = rows
@@ -144,12 +157,11 @@ def _read_file(path: str, batch: DirectoryImport) -> None:
     batch.files.append((path, kind, len(data)))
 
 
-def _csv_rows(path: str, problems: list[Problem]) -> list[tuple[int, list[str]]]:
+def _csv_rows(received: ReceivedFile, problems: list[Problem]) -> list[tuple[int, list[str]]]:
     """The non-blank rows of a CSV file with the line each starts on; [] after a problem."""
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        problems.append(Problem(path, 0, "", f"cannot read the file ({exc.strerror})"))
+    path, raw = received.name, received.data
+    if raw is None:
+        problems.append(Problem(path, 0, "", f"cannot read the file ({received.error})"))
         return []
     try:
         text = raw.decode("utf-8-sig")

@@ -8,11 +8,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sladesk.directory.actions import do_import_directory
-from sladesk.directory.audit import do_record_import, keep_files
+from sladesk.directory.audit import receive_files
 from sladesk.directory.exporter import export_directory
 from sladesk.directory.fields import HEADERS
-from sladesk.directory.importer import read_import
-from sladesk.directory.models import ImportRun
 
 IMPORT_HELP = (
     "Import CSV files (UTF-8, comma-separated, one header row), recognised by their header: "
@@ -43,23 +41,18 @@ class Command(BaseCommand):
             self._export(Path(options["directory"]))
 
     def _import(self, files: list[str], dry_run: bool) -> None:
-        folder, described = keep_files(files)
-        batch = read_import(files)
-        if batch.problems:
-            problems = [str(p) for p in batch.problems]
-            do_record_import(folder, described, ImportRun.Outcome.REJECTED, problems, [])
-            for problem in problems:
+        received = receive_files(files)  # read once; what is kept is what is imported
+        outcome = do_import_directory(received, dry_run=dry_run)
+        if outcome.report is None:
+            for problem in outcome.problems:
                 self.stderr.write(problem)
-            self.stderr.write(f"the files as received are kept in {folder}")
-            raise CommandError(f"{len(batch.problems)} problem(s) found; nothing was imported", returncode=1)
-        report = do_import_directory(batch, dry_run=dry_run)
-        outcome = ImportRun.Outcome.DRY_RUN if dry_run else ImportRun.Outcome.IMPORTED
-        do_record_import(folder, described, outcome, [], report.lines())
+            self.stderr.write(f"the files as received are kept in {received.folder}")
+            raise CommandError(f"{len(outcome.problems)} problem(s) found; nothing was imported", returncode=1)
         if dry_run:
             self.stdout.write("dry run: nothing was written; the import would make these changes")
-        for path, kind, rows in batch.files:
+        for path, kind, rows in outcome.batch.files:
             self.stdout.write(f"{path}: {rows} {'contract' if kind == 'contracts' else 'person'} row(s)")
-        for line in report.lines():
+        for line in outcome.report.lines():
             self.stdout.write(line)
 
     def _export(self, directory: Path) -> None:
