@@ -88,6 +88,17 @@ def test_it_uses_the_policy_given(tmp_path: Path) -> None:
     assert json.loads(out)["metrics"]["reply"]["due"] == "2027-03-08T11:00:00-03:00"
 
 
+def test_it_reopens_on_a_customer_reply_within_the_window_and_not_after() -> None:
+    resolved = {**FRIDAY, "events": [{"at": "2027-03-05T17:00:00-03:00", "type": "resolved"}]}
+    states = []
+    for reply in ("2027-03-12T17:00:00-03:00", "2027-03-12T17:00:01-03:00"):  # 7 days on, and a second later
+        payload = {**resolved, "events": [*resolved["events"], {"at": reply, "type": "customer_replied"}], "now": reply}
+        code, out, _ = replay(payload=json.dumps(payload).encode())
+        assert code == 0
+        states.append(json.loads(out)["metrics"]["resolution"]["state"])
+    assert states == ["running", "met"]
+
+
 ERRORS = [
     ({**FRIDAY, "received_at": "2027-03-05T16:00:00"}, "received_at: '2027-03-05T16:00:00' has no UTC offset"),
     ({**FRIDAY, "priority": "P7"}, "priority: 'P7' is not one of P1, P2, P3 or null"),

@@ -156,6 +156,7 @@ def evaluate(policy: Any, timeline: dict[str, Any]) -> dict[str, Any]:
     received, now = parse(timeline["received_at"]), parse(timeline["now"])
     events = [e for e in timeline.get("events", []) if parse(e["at"]) <= now]
     events.sort(key=lambda e: parse(e["at"]))  # stable: same instant keeps list order
+    events = _as_the_desk_reads_replies(policy, events)
     current = timeline.get("priority")
     for e in events:
         if e["type"] == "priority_set":
@@ -171,6 +172,27 @@ def evaluate(policy: Any, timeline: dict[str, Any]) -> dict[str, Any]:
         else:
             metrics[name] = _metric(policy, metric, timeline, events, received, now, priority)
     return {"priority": priority, "metrics": metrics}
+
+
+def _as_the_desk_reads_replies(policy: Any, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The desk's reopen rule: a customer's reply to a resolved ticket is late when more
+    than ``reopen_window_days`` have passed since it was resolved (a new ticket is opened
+    and this one is left alone); otherwise it reopens the ticket."""
+    window = timedelta(days=policy.lifecycle.reopen_window_days)
+    status, resolved_at = "open", EPOCH
+    out = []
+    for e in events:
+        at, kind = parse(e["at"]), e["type"]
+        if status == "resolved" and kind == "customer_replied":
+            if at - resolved_at > window:
+                continue
+            kind = "reopened"
+        if kind == "resolved":
+            status, resolved_at = "resolved", at
+        elif kind == "reopened":
+            status = "open"
+        out.append({**e, "type": kind})
+    return out
 
 
 class _Clock:

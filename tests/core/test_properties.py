@@ -192,3 +192,33 @@ def flat(result: dict[str, Any]) -> dict[str, Any]:
 @given(timelines())
 def test_it_evaluates_timelines_as_the_oracle_does(timeline: dict[str, Any]) -> None:
     assert flat(replay_one(DEFAULT, timeline)) == flat(oracle.evaluate(DEFAULT, timeline))
+
+
+WINDOW = timedelta(days=DEFAULT.lifecycle.reopen_window_days)
+around_the_window = st.one_of(
+    st.integers(-180, 180).map(lambda m: WINDOW + timedelta(minutes=m)),  # near its end
+    st.integers(0, 8 * 24 * 60).map(lambda m: timedelta(minutes=m)),  # anywhere
+)
+
+
+@st.composite
+def resolved_then_replied(draw: st.DrawFn) -> dict[str, Any]:
+    """A ticket resolved in its first days, then customer replies around the reopen window,
+    maybe with another resolution between them."""
+    timeline = draw(timelines())
+    received = datetime.fromisoformat(timeline["received_at"])
+    at = received + timedelta(minutes=draw(st.integers(0, 3 * 24 * 60)))
+    events = [{"at": iso(at), "type": draw(st.sampled_from(["handling_started", "waiting_on_customer"]))}]
+    for _ in range(draw(st.integers(1, 2))):
+        at += timedelta(minutes=draw(st.integers(0, 24 * 60)))
+        events.append({"at": iso(at), "type": "resolved"})
+        at += draw(around_the_window)
+        events.append({"at": iso(at), "type": "customer_replied"})
+    now = at + timedelta(minutes=draw(st.integers(0, 10 * 60)))
+    return {**timeline, "events": events, "now": iso(now)}
+
+
+@FAST
+@given(resolved_then_replied())
+def test_it_reads_replies_to_a_resolved_ticket_as_the_oracle_does(timeline: dict[str, Any]) -> None:
+    assert flat(replay_one(DEFAULT, timeline)) == flat(oracle.evaluate(DEFAULT, timeline))

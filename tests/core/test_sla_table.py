@@ -219,6 +219,91 @@ CASES: list[tuple[str, Any, dict[str, dict[str, Any]]]] = [
             "resolution": {"state": "running", "due": "2027-03-05 17:00", "elapsed_s": 3900},
         },
     ),
+    # The reopen rule (reopen_window_days = 7): a customer's reply to a resolved ticket.
+    (
+        "a customer reply three days after the resolution reopens it: resumes with the time counted",
+        ticket(
+            "2027-03-01 09:00",
+            ("2027-03-01 10:00", "resolved"),
+            ("2027-03-04 09:00", "customer_replied"),
+            now="2027-03-04 09:05",
+            priority="P2",
+        ),
+        {
+            "reply": {"state": "met", "due": "2027-03-01 11:00"},
+            "resolution": {"state": "running", "due": "2027-03-05 17:00", "elapsed_s": 3900},
+        },
+    ),
+    (
+        "a customer reply exactly seven days after the resolution still reopens it",
+        ticket(
+            "2027-03-01 09:00",
+            ("2027-03-01 10:00", "resolved"),
+            ("2027-03-08 10:00", "customer_replied"),
+            now="2027-03-08 10:05",
+            priority="P2",
+        ),
+        {"resolution": {"state": "running", "due": "2027-03-09 18:00", "elapsed_s": 3900}},
+    ),
+    (
+        "a customer reply a minute after the window changes nothing: still met",
+        ticket(
+            "2027-03-01 09:00",
+            ("2027-03-01 10:00", "resolved"),
+            ("2027-03-08 10:01", "customer_replied"),
+            now="2027-03-08 10:05",
+            priority="P2",
+        ),
+        {"resolution": {"state": "met", "due": "2027-03-02 18:00", "elapsed_s": 3600}},
+    ),
+    (
+        "an agent's reopen after the window still reopens: the window is for customer replies",
+        ticket(
+            "2027-03-01 09:00",
+            ("2027-03-01 10:00", "resolved"),
+            ("2027-03-08 10:01", "reopened"),
+            now="2027-03-08 10:06",
+            priority="P2",
+        ),
+        {"resolution": {"state": "running", "due": "2027-03-10 09:01", "elapsed_s": 3900}},
+    ),
+    (
+        "a customer reply after closed changes nothing, within the window or not",
+        ticket(
+            "2027-03-01 09:00",
+            ("2027-03-01 10:00", "resolved"),
+            ("2027-03-02 10:00", "closed"),
+            ("2027-03-03 09:00", "customer_replied"),
+            now="2027-03-03 09:05",
+            priority="P2",
+        ),
+        {"resolution": {"state": "met", "due": "2027-03-02 18:00", "elapsed_s": 3600}},
+    ),
+    (
+        "resolved while waiting on the customer, then the customer replies: it reopens",
+        ticket(
+            "2027-03-01 09:00",
+            ("2027-03-01 10:00", "waiting_on_customer"),
+            ("2027-03-02 10:00", "resolved"),
+            ("2027-03-03 09:00", "customer_replied"),
+            now="2027-03-03 09:05",
+            priority="P2",
+        ),
+        {"resolution": {"state": "running", "due": "2027-03-04 17:00", "elapsed_s": 3900}},
+    ),
+    (
+        "the window counts from the latest resolution",
+        ticket(
+            "2027-03-01 09:00",
+            ("2027-03-01 10:00", "resolved"),
+            ("2027-03-02 09:00", "customer_replied"),
+            ("2027-03-02 11:00", "resolved"),
+            ("2027-03-09 10:00", "customer_replied"),
+            now="2027-03-09 10:05",
+            priority="P2",
+        ),
+        {"resolution": {"state": "running", "due": "2027-03-10 16:00", "elapsed_s": 11100}},
+    ),
     (
         "asked to wait after the resolution deadline passed: stays breached",
         ticket("2027-03-01 09:00", ("2027-03-04 10:00", "waiting_on_customer"), now="2027-03-04 11:00", priority="P2"),
@@ -319,3 +404,21 @@ def test_it_refuses_a_start_event_that_also_stops_the_metric() -> None:
         PolicyError, match=r"metrics.resolution.start_on = \['resolved'\]: expected events that neither"
     ):
         parse_policy(text, "bad")
+
+
+# ---- a late customer reply changes nothing, whatever the metrics say -------------------------
+def test_it_drops_a_customer_reply_after_the_reopen_window() -> None:
+    """Even a resolution that ``customer_replied`` would restart stays met: past the window
+    the desk opens a follow-up ticket and leaves this one alone."""
+    text = default_policy_text().replace('restart_on = ["reopened"]', 'restart_on = ["reopened", "customer_replied"]')
+    policy = parse_policy(text, "a resolution that a customer reply restarts")
+    late = ticket(
+        "2027-03-01 09:00",
+        ("2027-03-01 10:00", "resolved"),
+        ("2027-03-08 10:01", "customer_replied"),
+        now="2027-03-08 10:05",
+        priority="P2",
+    )
+    expected = {"resolution": {"state": "met", "due": "2027-03-02 18:00", "elapsed_s": 3600}}
+    assert local(replay_one(policy, late), expected) == expected
+    assert local(oracle.evaluate(policy, late), expected) == expected

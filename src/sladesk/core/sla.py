@@ -15,7 +15,15 @@ The reading is POLICY.md's:
   (``breached_at = due``); it is met when it stopped at or before ``due``;
   one that stops while paused is met unless it had already run past its
   deadline, and its ``due`` is counted on from the stop (no deadline was
-  running then).
+  running then);
+- the desk's reopen rule (``core.lifecycle.reopens``): while the timeline is
+  resolved (after ``resolved``, before ``reopened``), a ``customer_replied``
+  within the policy's ``reopen_window_days`` of the resolution, its last
+  instant included, is read as ``reopened`` (resolution resumes with the time
+  already counted); one after the window changes nothing (the desk opens a
+  follow-up ticket instead). A ``customer_replied`` while not resolved keeps
+  its meaning (it resumes a paused metric), and after ``closed`` nothing
+  changes a metric anyway.
 
 The walk over the events finds, for one metric, the closed run segments, the
 open one (if running) and the state; it does not depend on the priority.
@@ -26,6 +34,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sladesk.core.lifecycle import reopens
 from sladesk.core.policy.model import Metric, Policy
 
 RUNNING = "running"
@@ -102,6 +111,7 @@ def evaluate(policy: Policy, timeline: Timeline) -> Evaluation:
     now = timeline.now
     events = [e for e in timeline.events if e.at <= now]
     events.sort(key=_at)  # stable: same instant keeps list order
+    events = _replies_read(policy, events)
     exclude_on = policy.lifecycle.exclude_on
     excluded = False
     current = timeline.priority
@@ -124,6 +134,25 @@ def evaluate(policy: Policy, timeline: Timeline) -> Evaluation:
 
 def _at(event: Event) -> int:
     return event.at
+
+
+def _replies_read(policy: Policy, events: list[Event]) -> list[Event]:
+    """The events with each customer reply on a resolved timeline read by the reopen
+    rule: ``reopened`` within the window, dropped after it."""
+    out: list[Event] = []
+    resolved_at: int | None = None
+    for e in events:
+        if e.type == "resolved":
+            resolved_at = e.at
+        elif e.type == "reopened":
+            resolved_at = None
+        elif e.type == "customer_replied" and resolved_at is not None:
+            if reopens(policy, resolved_at, e.at):  # within the window: it reopens
+                out.append(Event(e.at, "reopened"))
+                resolved_at = None
+            continue  # after the window it changes nothing
+        out.append(e)
+    return out
 
 
 def _walk(policy: Policy, metric: Metric, timeline: Timeline, events: list[Event]) -> _Walk:
