@@ -221,3 +221,32 @@ def test_the_affected_user_and_store_can_be_set_later_within_the_customer(cast: 
     assert metric(t, "reply")[0] == "running"  # no clock moves
     with pytest.raises(ActionError, match="not of ACME Lojas"):
         a.do_set_ticket_affected(t, cast.ana, cast.bea)
+
+
+def test_a_refused_follow_up_changes_nothing_and_keeps_the_message(cast: Cast) -> None:
+    t = cast.ticket("2027-03-01 09:00")
+    t = a.do_resolve_ticket(t, cast.ana, "Corrigido.", now=at("2027-03-01 12:00"))
+    cast.alice.support_seat = False  # she lost her seat meanwhile: she may not open a ticket
+    cast.alice.save()
+    with pytest.raises(ActionError, match="kept on ticket #1") as refused:
+        a.do_add_customer_reply(t, None, "Falhou de novo", now=at("2027-03-15 13:00"))
+    assert refused.value.code == "not_entitled"
+    t.refresh_from_db()
+    assert t.status == "resolved"  # the close of the follow-up was undone with it
+    assert Ticket.objects.count() == 1
+    kept = t.events.order_by("seq").last()
+    assert kept is not None and kept.action == "customer_message_kept" and not kept.sla_type
+    assert kept.after["refused"] == "not_entitled"
+    assert kept.message is not None and kept.message.body == "Falhou de novo"
+    assert kept.message.kind == Message.Kind.INBOUND and kept.message.author_person == cast.alice
+
+
+def test_an_action_after_a_deadline_records_the_breach_the_sweep_had_not_seen(cast: Cast) -> None:
+    t = cast.ticket("2027-03-05 16:00", priority="P2")  # reply and response due Friday 18:00
+    t = a.do_resolve_ticket(t, cast.ana, "Corrigido.", now=at("2027-03-08 10:00"))  # Monday, no sweep ran
+    resolve, breach = t.events.order_by("seq")[1:]
+    assert (resolve.action, breach.action, breach.at) == ("resolve", "sla_breached", at("2027-03-08 10:00"))
+    assert breach.after == {"breached": {"reply": "2027-03-05T21:00:00+00:00", "response": "2027-03-05T21:00:00+00:00"}}
+    assert sweep_breaches(now=at("2027-03-08 10:05")) == 0  # each breach once
+    t = a.do_add_note(t, cast.ana, "Encerrado com atraso", now=at("2027-03-08 10:10"))
+    assert t.events.filter(action="sla_breached").count() == 1

@@ -2,14 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-from django.core import mail
-from django.test import override_settings
-
-from sladesk.outbound.actions import deliver_due
-from sladesk.outbound.models import OutboxMessage
 from sladesk.tickets import actions as a
 from sladesk.tickets.sweeps import sweep_auto_close, sweep_breaches
 from tests.tickets.conftest import Cast, at
@@ -55,27 +47,3 @@ def test_it_closes_resolved_tickets_after_the_policy_delay(cast: Cast) -> None:
     t.refresh_from_db()
     assert t.status == "closed"
     assert t.events.last().actor_label == "system"  # type: ignore[union-attr]
-
-
-@pytest.mark.django_db
-@override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
-def test_it_delivers_the_outbox_once(cast: Cast) -> None:
-    cast.ticket("2027-03-01 09:00")
-    assert deliver_due() == 1
-    assert deliver_due() == 0
-    assert [m.to for m in mail.outbox] == [["alice@acme.example"]]
-    assert "Recebemos a sua solicitação e abrimos o chamado #1" in mail.outbox[0].body
-    assert OutboxMessage.objects.get().sent_at is not None
-
-
-@override_settings(EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend")
-def test_a_failed_delivery_is_kept_and_retried_later(cast: Cast, tmp_path: Path) -> None:
-    cast.ticket("2027-03-01 09:00")
-    blocked = tmp_path / "not-a-dir"
-    blocked.write_text("")
-    with override_settings(EMAIL_FILE_PATH=str(blocked / "x")):
-        assert deliver_due() == 0
-    row = OutboxMessage.objects.get()
-    assert (row.attempts, row.sent_at) == (1, None)
-    assert row.last_error
-    assert row.send_after > row.created_at

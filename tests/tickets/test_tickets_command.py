@@ -63,6 +63,12 @@ def test_it_logs_a_call_and_prints_its_number(desk: Run) -> None:
     assert (ticket["channel"], ticket["priority"], ticket["status"]) == ("phone", "P1", "new")
     assert ticket["received_at"] == "2026-01-05T02:00:00-03:00"
     assert ticket["metrics"]["response"]["rule"] == "2 h, 24x7"
+    # Logged months late: its deadlines had passed, and the breach is recorded with the call.
+    created, breach = ticket["events"]
+    assert (created["seq"], created["action"], created["actor"]) == (1, "created", "ana@vendor.example")
+    assert created["at"] == "2026-01-05T02:00:00-03:00"
+    assert (breach["seq"], breach["action"], breach["metrics"]) == (2, "sla_breached", ["resolution", "response"])
+    assert breach["after"]["breached"]["response"] == "2026-01-05T07:00:00+00:00"
 
 
 def test_show_json_equals_replay_of_show_timeline(desk: Run) -> None:
