@@ -361,6 +361,7 @@ class Desk:
         self.env, self.log, self.port = env, log, free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
+        self.stopped_at: int | None = None  # the log's size when the stop was asked
 
     def start(self, seconds: float = 120) -> float:
         t0 = time.perf_counter()
@@ -386,6 +387,7 @@ class Desk:
         """SIGTERM to the whole group (sladesk up, gunicorn, the worker); SIGKILL after 30 s."""
         if self.proc is None:
             return
+        self.stopped_at = self.log.stat().st_size if self.log.exists() else 0
         try:
             os.killpg(self.proc.pid, signal.SIGTERM)
             self.proc.wait(30)
@@ -410,23 +412,30 @@ class Desk:
         return "\n".join(lines[-n:])
 
     def problems(self) -> list[list[str]]:
-        """What the desk printed that is not routine: each traceback (chained ones together) or line."""
-        lines = self.log.read_text(errors="replace").splitlines() if self.log.exists() else []
-        found: list[list[str]] = []
-        block: list[str] = []
-        for line in lines:
-            chained = line.startswith(("During handling", "The above exception"))
-            if line.startswith("Traceback") or chained or (block and line.startswith(" ")):
-                block.append(line)
-            elif block and line.strip():  # the exception's own line ends the traceback, unless one is chained
-                block.append(line)
-                found.append(block)
-                block = []
-            elif NOT_ROUTINE.search(line):
-                found.append([line])
-        if block:
+        """What the desk printed that is not routine: each traceback (chained ones together) or line;
+        after the stop was asked, only tracebacks (the notices of stopping are expected)."""
+        text = self.log.read_bytes() if self.log.exists() else b""
+        cut = len(text) if self.stopped_at is None else self.stopped_at
+        after = [block for block in _problems(text[cut:].decode(errors="replace")) if len(block) > 1]
+        return _problems(text[:cut].decode(errors="replace")) + after
+
+
+def _problems(text: str) -> list[list[str]]:
+    found: list[list[str]] = []
+    block: list[str] = []
+    for line in text.splitlines():
+        chained = line.startswith(("During handling", "The above exception"))
+        if line.startswith("Traceback") or chained or (block and line.startswith(" ")):
+            block.append(line)
+        elif block and line.strip():  # the exception's own line ends the traceback, unless one is chained
+            block.append(line)
             found.append(block)
-        return _merge_chained(found)
+            block = []
+        elif NOT_ROUTINE.search(line):
+            found.append([line])
+    if block:
+        found.append(block)
+    return _merge_chained(found)
 
 
 def _merge_chained(blocks: list[list[str]]) -> list[list[str]]:

@@ -57,7 +57,11 @@ def test_the_actions_benchmark_counts_failures_and_shows_what_the_desk_printed(t
         "django.db.utils.OperationalError: database is locked\n"
         '127.0.0.1 - - [x] "POST /t/abc/reply/ HTTP/1.1" 500 0 "-" "Python-urllib/3.11"\n'
     )
-    problems = Desk({}, log).problems()
+    desk = Desk({}, log)
+    desk.stopped_at = log.stat().st_size  # what the desk says once asked to stop is expected
+    with log.open("a") as out:
+        out.write("sladesk: SIGTERM received; stopping the desk\n")
+    problems = desk.problems()
     assert [block[-1] for block in problems] == [
         "django.db.utils.OperationalError: database is locked",
         '127.0.0.1 - - [x] "POST /t/abc/reply/ HTTP/1.1" 500 0 "-" "Python-urllib/3.11"',
