@@ -48,8 +48,3 @@ def parse_instant(text: str) -> int:
     if moment.tzinfo is None:
         raise NaiveDatetimeError(f"{text!r} has no UTC offset (write it like 2026-06-03T16:00:00-03:00)")
     return to_us(moment)
-
-
-def format_instant(instant: int, zone: tzinfo) -> str:
-    """ISO 8601 with the zone's offset at that instant, seconds precision unless needed."""
-    return from_us(instant, zone).isoformat()

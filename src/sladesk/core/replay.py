@@ -92,10 +92,6 @@ def evaluation_to_json(policy: Policy, evaluation: Evaluation) -> dict[str, Any]
     return _Json(policy).evaluation(evaluation)
 
 
-def metric_to_json(policy: Policy, m: MetricState) -> dict[str, Any]:
-    return _Json(policy).metric(m)
-
-
 class _Json:
     """Evaluations of one policy as JSON. What depends only on the metric, its
     priority and its calendar (the zone, the rule text) is worked out once, so a

@@ -83,11 +83,6 @@ class MetricState:
     anchor: int | None = None
     anchor_remaining_us: int | None = None
 
-    @property
-    def is_live(self) -> bool:
-        """Still counting toward a deadline that has not passed."""
-        return self.state == RUNNING
-
 
 @dataclass(frozen=True, slots=True)
 class Evaluation:
