@@ -9,7 +9,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 
 class ConfigError(RuntimeError):
@@ -88,3 +88,41 @@ def flag(name: str, default: bool = False) -> bool:
 def listing(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name, "")
     return [x.strip() for x in value.split(",") if x.strip()] or default
+
+
+def integer(name: str, default: int, lo: int, hi: int) -> int:
+    """A whole number in [lo, hi] from the environment, or the default when unset."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r}: expected a whole number from {lo} to {hi}") from None
+    if not lo <= number <= hi:
+        raise ConfigError(f"{name}={value!r}: expected a whole number from {lo} to {hi}")
+    return number
+
+
+def smtp_relay(url: str) -> dict[str, Any]:
+    """SLADESK_SMTP_URL (smtp://user:password@host:587 with STARTTLS when the server offers
+    it is not assumed: add ?starttls=true; smtps://... for TLS from the start) as Django's
+    EMAIL_* settings."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ConfigError(f"SLADESK_SMTP_URL={url!r}: expected smtp://[user:password@]host[:port] or smtps://...")
+    try:
+        port = parts.port or (465 if parts.scheme == "smtps" else 25)
+    except ValueError:
+        raise ConfigError(f"SLADESK_SMTP_URL={url!r}: the port must be a number") from None
+    query = dict(pair.split("=", 1) for pair in parts.query.split("&") if "=" in pair)
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": port,
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_SSL": parts.scheme == "smtps",
+        "EMAIL_USE_TLS": parts.scheme == "smtp" and query.get("starttls", "").lower() in ("1", "true", "yes"),
+        "EMAIL_TIMEOUT": 30,
+    }

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "sladesk.staff",
     "sladesk.tickets",
     "sladesk.outbound",
+    "sladesk.intake",
     "sladesk.ops",
 ]
 
@@ -102,10 +103,23 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise serves from the app directories (finders) and wants it
 WHITENOISE_USE_FINDERS = True
 
-# Mail leaves through the outbox; by default it is written as files into the data directory.
-EMAIL_BACKEND = os.environ.get("SLADESK_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+# Mail leaves through the outbox: to the relay of SLADESK_SMTP_URL, or else as one .eml file
+# per message into the data directory's outbox/ folder.
+EMAIL_BACKEND = os.environ.get("SLADESK_EMAIL_BACKEND", "sladesk.outbound.backends.EmlFolderBackend")
 EMAIL_FILE_PATH = DATA_DIR / "outbox"
+SMTP_URL = os.environ.get("SLADESK_SMTP_URL", "").strip()
+if SMTP_URL:
+    globals().update(env.smtp_relay(SMTP_URL))
 DEFAULT_FROM_EMAIL = os.environ.get("SLADESK_FROM_EMAIL", "suporte@sladesk.example")
+
+# Mail in (sladesk.intake): the listener's port, the size limit of every way in, the IMAP
+# mailbox to poll, the one server whose Authentication-Results count, automatic replies.
+SMTP_PORT = env.integer("SLADESK_SMTP_PORT", 8025, 1, 65535)
+MAX_MESSAGE_BYTES = env.integer("SLADESK_MAX_MESSAGE_BYTES", 25_000_000, 1_000, 1_000_000_000)
+MAX_ATTACHMENT_BYTES = env.integer("SLADESK_MAX_ATTACHMENT_BYTES", 15_000_000, 1_000, 1_000_000_000)
+IMAP_URL = os.environ.get("SLADESK_IMAP_URL", "").strip()
+TRUSTED_AUTHSERV_ID = os.environ.get("SLADESK_TRUSTED_AUTHSERV_ID", "").strip()
+AUTO_REPLIES_PER_HOUR = env.integer("SLADESK_AUTO_REPLIES_PER_HOUR", 3, 0, 1000)
 
 LOGGING = {
     "version": 1,

@@ -11,10 +11,13 @@ admin show it.
 from __future__ import annotations
 
 import logging
+import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.core.mail import send_mail
+from django.conf import settings
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -27,15 +30,54 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
-LEASE = timedelta(minutes=5)  # longer than any SMTP conversation takes
+LEASE = timedelta(minutes=5)
+LOOP_HEADER = "X-Sladesk-Loop"  # longer than any SMTP conversation takes
 
 
-def schedule_email(to: str, subject: str, body: str, template: str, ticket: Ticket | None = None) -> OutboxMessage:
-    """Called inside an action's transaction: the row commits (or not) with the change."""
+def schedule_email(
+    to: str,
+    subject: str,
+    body: str,
+    template: str,
+    ticket: Ticket | None = None,
+    *,
+    in_reply_to: str = "",
+    references: Sequence[str] = (),
+    automatic: bool = False,
+) -> OutboxMessage:
+    """Called inside an action's transaction: the row commits (or not) with the change.
+
+    ``automatic``: sent by the desk itself, not written by an agent (RFC 3834's
+    ``Auto-Submitted: auto-replied``, so that the other side's robots do not answer it)."""
     return OutboxMessage.objects.create(
         to=one_line(to), subject=one_line(subject)[:300], body=body, template=template, ticket=ticket,
-        send_after=timezone.now(),
+        send_after=timezone.now(), message_id=new_message_id(), in_reply_to=one_line(in_reply_to),
+        references=" ".join(one_line(r) for r in references), automatic=automatic,
     )  # fmt: skip
+
+
+def new_message_id() -> str:
+    """A Message-ID in the desk's own domain (the sender address's)."""
+    domain = str(settings.DEFAULT_FROM_EMAIL).rpartition("@")[2].strip("> ") or "sladesk.invalid"
+    return f"<{uuid.uuid4().hex}.sladesk@{domain}>"
+
+
+def our_domain_id(message_id: str) -> bool:
+    """Whether a Message-ID looks like one of ours (a loop check: our mail coming back)."""
+    return ".sladesk@" in message_id
+
+
+def email_of(row: OutboxMessage) -> EmailMessage:
+    headers = {"Message-ID": row.message_id or new_message_id()}
+    if row.in_reply_to:
+        headers["In-Reply-To"] = row.in_reply_to
+    if row.references:
+        headers["References"] = row.references
+    if row.automatic:
+        headers["Auto-Submitted"] = "auto-replied"
+        headers["X-Auto-Response-Suppress"] = "All"  # Exchange's own way to say it
+    headers[LOOP_HEADER] = "1"  # a copy that comes back to the desk (a forwarder) is a loop
+    return EmailMessage(row.subject, row.body, None, [row.to], headers=headers)
 
 
 def deliver_due(now: datetime | None = None, limit: int = 50) -> int:
@@ -60,7 +102,7 @@ def _claim(now: datetime, limit: int) -> list[int]:
 def _deliver_one(pk: int, now: datetime) -> int:
     row = OutboxMessage.objects.get(pk=pk)
     try:
-        send_mail(row.subject, row.body, None, [row.to])  # no transaction is open here
+        email_of(row).send()  # no transaction is open here
     except Exception as exc:  # any delivery failure is retried later, with backoff
         _failed(row, exc, now)
         return 0

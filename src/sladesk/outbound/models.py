@@ -22,7 +22,12 @@ class OutboxMessage(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
-    # Set after the last attempt failed: nothing more is tried; the ticket's page shows it.
+    # Threading (RFC 5322): our Message-ID, and the conversation this email answers.
+    message_id = models.CharField(max_length=998, blank=True, db_index=True)
+    in_reply_to = models.CharField(max_length=998, blank=True)
+    references = models.TextField(blank=True)  # Message-IDs, space-separated, oldest first
+    automatic = models.BooleanField(default=False)  # sent with Auto-Submitted: auto-replied (RFC 3834)
+    # Set after the last attempt failed (or a bounce came back): the ticket's page shows it.
     failed_at = models.DateTimeField(_("falhou em"), null=True, blank=True)
 
     class Meta:

@@ -220,6 +220,9 @@ class NewTicket:
     affected_store: Store | None = None
     missing_information: list[str] = field(default_factory=list)
     related_to: Ticket | None = None
+    suggested_priority: str = ""  # the intake's triage: suggestions an agent confirms
+    suggested_category: str = ""
+    acknowledge: bool = True  # email the requester the acknowledgement (not when rate-limited)
 
 
 def do_create_ticket(*, actor: User | None, now: datetime | None = None, **values: Any) -> Ticket:
@@ -291,6 +294,8 @@ def _insert(new: NewTicket, actor: User | None, now: datetime) -> Ticket:
             missing_information=new.missing_information,
             policy_version=current_version(),
             related_to=new.related_to,
+            suggested_priority=new.suggested_priority,
+            suggested_category=new.suggested_category,
         )
         if ticket.description:
             Message.objects.create(
@@ -315,7 +320,8 @@ def _insert(new: NewTicket, actor: User | None, now: datetime) -> Ticket:
         at = max(received_at, now)
         _settle(ticket, clocks.evaluate_ticket(ticket, at, [event]), at, event.seq)
         ticket.save(update_fields=["next_due_at"])
-        notices.email_requester(ticket, notices.ACKNOWLEDGEMENT, "")
+        if new.acknowledge:
+            notices.email_requester(ticket, notices.ACKNOWLEDGEMENT, "")
     return ticket
 
 

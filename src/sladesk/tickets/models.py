@@ -183,3 +183,23 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+class Attachment(models.Model):
+    """A file that came with a customer's email: stored under the data directory by its
+    sha256, listed on the ticket, downloadable only by who may see the ticket."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="attachments")
+    name = models.CharField(_("nome"), max_length=200)
+    size = models.PositiveBigIntegerField(_("tamanho"))
+    content_type = models.CharField(max_length=120)  # as sniffed from the bytes
+    sha256 = models.CharField(max_length=64)
+    path = models.CharField(max_length=200)  # under SLADESK_DATA_DIR/attachments/
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.name}"

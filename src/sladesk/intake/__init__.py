@@ -1,0 +1,1 @@
+"""Email intake: bytes in (SMTP listener, IMAP poller, ``sladesk ingest``), one outcome out."""

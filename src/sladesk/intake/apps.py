@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class IntakeConfig(AppConfig):
+    name = "sladesk.intake"
+    verbose_name = "Entrada de e-mail"
