@@ -222,6 +222,7 @@ class NewTicket:
     related_to: Ticket | None = None
     suggested_priority: str = ""  # the intake's triage: suggestions an agent confirms
     suggested_category: str = ""
+    triage: dict[str, Any] = field(default_factory=dict)  # the reasons of the suggestions
     acknowledge: bool = True  # email the requester the acknowledgement (not when rate-limited)
 
 
@@ -296,6 +297,7 @@ def _insert(new: NewTicket, actor: User | None, now: datetime) -> Ticket:
             related_to=new.related_to,
             suggested_priority=new.suggested_priority,
             suggested_category=new.suggested_category,
+            triage=new.triage,
         )
         if ticket.description:
             Message.objects.create(

@@ -55,6 +55,8 @@ class Ticket(models.Model):
     suggested_priority = models.CharField(_("prioridade sugerida"), max_length=8, blank=True)
     category = models.CharField(_("categoria"), max_length=32, blank=True)
     suggested_category = models.CharField(_("categoria sugerida"), max_length=32, blank=True)
+    # Why the intake suggested what it did: {"priority_reason", "category_reason", "outage"}.
+    triage = models.JSONField(default=dict, blank=True)
     missing_information = models.JSONField(_("informações faltantes"), default=list, blank=True)
     status = models.CharField(_("situação"), max_length=24, choices=Status.choices, default=Status.NEW)
     outcome = models.CharField(_("desfecho"), max_length=16, choices=Outcome.choices, blank=True, default="")
