@@ -1,10 +1,18 @@
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+from django.conf import settings as django_settings
+from django.test import Client
 from django.urls import reverse
 
+from sladesk.core.policy import PolicyError, default_policy_text, parse_policy
+from sladesk.policies.service import current_policy
 from sladesk.tickets.models import Ticket
 from tests.web.conftest import World
 from tests.web.test_queue import client_for
@@ -12,6 +20,34 @@ from tests.web.test_queue import client_for
 BRT = ZoneInfo("America/Sao_Paulo")
 SAT_NIGHT = datetime(2027, 3, 6, 2, 40, tzinfo=BRT)
 PHONE = reverse("tickets:phone")
+
+
+# The default policy with its P1 renamed: the phone line takes "URG", labelled "Urgente" / "Urgent".
+URGENT = (
+    default_policy_text()
+    .replace("P1", "URG")
+    .replace('label = "URG"', 'label = "Urgente"\nlabel_en = "Urgent"')
+    .replace('number = "+55 51 3393.8000"', 'number = "+55 51 4000.1234"')
+)
+
+
+@pytest.fixture
+def policy_in_force(settings: Any, tmp_path: Path) -> Iterator[Callable[[str], None]]:
+    """Puts a policy text in force for one test, as SLADESK_POLICY does for the desk."""
+
+    def put(text: str) -> None:
+        path = tmp_path / "policy.toml"
+        path.write_text(text, encoding="utf-8")
+        settings.SLADESK_POLICY = str(path)
+        current_policy.cache_clear()
+
+    yield put
+    current_policy.cache_clear()
+
+
+def in_english(client: Client) -> Client:
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
 
 
 def call(**data: str) -> dict[str, str]:
@@ -109,3 +145,60 @@ def test_it_defaults_the_call_time_to_now(world: World, time_machine) -> None:  
     time_machine.move_to(SAT_NIGHT, tick=False)
     response = client_for(world.alice).get(PHONE)
     assert 'value="2027-03-06T02:40"' in response.content.decode()
+
+
+def test_it_says_the_phone_lines_priority_from_the_policy(world: World) -> None:
+    html = client_for(world.alice).get(PHONE).content.decode()
+    assert "Registrar ligação P1" in html
+    assert "O telefone +55 51 3393.8000 atende só P1, a qualquer hora." in html
+    assert "Abrir chamado P1" in html
+    english = in_english(client_for(world.alice)).get(PHONE).content.decode()
+    assert "Log a P1 call" in english and "takes P1 only" in english and "Open P1 ticket" in english
+
+
+def test_a_custom_policy_gives_its_phone_priority_to_the_page_and_the_ticket(  # type: ignore[no-untyped-def]
+    world: World, time_machine, policy_in_force: Callable[[str], None]
+) -> None:
+    policy_in_force(URGENT)
+    time_machine.move_to(SAT_NIGHT, tick=False)
+    alice = client_for(world.alice)
+    html = alice.get(PHONE).content.decode()
+    assert "Registrar ligação Urgente" in html
+    assert "O telefone +55 51 4000.1234 atende só Urgente, a qualquer hora." in html
+    assert "Abrir chamado Urgente" in html
+    response = alice.post(PHONE, call(phone="(51) 99811-2233"))
+    t = Ticket.objects.get()
+    assert response.status_code == 302 and (t.channel, t.priority) == ("phone", "URG")
+    assert f"Chamado #{t.number} aberto (Urgente, telefone)." in alice.get(response["Location"]).content.decode()
+    due = {m.name: m.due_at for m in t.metrics.all()}
+    assert due["response"] == datetime(2027, 3, 6, 4, 0, tzinfo=BRT)  # URG has P1's targets: 2 h, 24x7
+
+
+def test_a_custom_phone_priority_is_said_in_english_with_its_english_label(  # type: ignore[no-untyped-def]
+    world: World, time_machine, policy_in_force: Callable[[str], None]
+) -> None:
+    policy_in_force(URGENT)
+    time_machine.move_to(SAT_NIGHT, tick=False)
+    alice = in_english(client_for(world.alice))
+    html = alice.get(PHONE).content.decode()
+    assert "Log a Urgent call" in html and "takes Urgent only" in html and "Open Urgent ticket" in html
+    response = alice.post(PHONE, call(phone="(51) 99811-2233"))
+    t = Ticket.objects.get()
+    assert f"Ticket #{t.number} opened (Urgent, phone)." in alice.get(response["Location"]).content.decode()
+
+
+def test_a_phone_line_taking_several_priorities_gives_a_call_the_first(  # type: ignore[no-untyped-def]
+    world: World, time_machine, policy_in_force: Callable[[str], None]
+) -> None:
+    policy_in_force(default_policy_text().replace('priorities = ["P1"]  ', 'priorities = ["P2", "P1"]'))
+    time_machine.move_to(SAT_NIGHT, tick=False)
+    alice = client_for(world.alice)
+    assert "atende só P2, P1, a qualquer hora" in alice.get(PHONE).content.decode()
+    assert alice.post(PHONE, call(phone="(51) 99811-2233")).status_code == 302
+    assert Ticket.objects.get().priority == "P2"
+
+
+def test_a_policy_whose_phone_line_takes_no_priority_is_refused() -> None:
+    with pytest.raises(PolicyError) as refused:
+        parse_policy(default_policy_text().replace('priorities = ["P1"]  ', "priorities = []  "))
+    assert refused.value.problems == ["channels.phone.priorities = []: expected at least one priority"]

@@ -4,10 +4,19 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.template import Context, Template
 from django.utils import translation
 
-from sladesk.core.policy import load_default_policy
-from sladesk.tickets.presenters import MetricView, badge, duration_text
+from sladesk.core.policy import default_policy_text, load_default_policy, parse_policy
+from sladesk.tickets.presenters import (
+    MetricView,
+    badge,
+    duration_text,
+    metric_label,
+    policy_label,
+    policy_text,
+    short_metric_label,
+)
 
 BRT = ZoneInfo("America/Sao_Paulo")
 POLICY = load_default_policy()
@@ -61,3 +70,46 @@ def test_it_chooses_the_tone_and_the_time_left(metric: MetricView, now: datetime
     b = badge(metric, POLICY, now)
     assert (b.tone, b.detail) == (tone, detail)
     assert b.status  # never colour alone: always a word
+
+
+@pytest.mark.parametrize(
+    ("language", "en", "said"),
+    [("pt-br", "Reply", "Resposta"), ("en", "Reply", "Reply"), ("en", "", "Resposta")],
+)
+def test_it_says_a_policy_text_in_the_pages_language(language: str, en: str, said: str) -> None:
+    with translation.override(language):
+        assert policy_text("Resposta", en) == said
+
+
+def test_it_says_the_default_metrics_in_pt_br_and_in_english() -> None:
+    names = list(POLICY.metrics)
+    assert [short_metric_label(n, POLICY) for n in names] == ["Resposta", "Atendimento", "Resolução"]
+    assert [metric_label(n, POLICY) for n in names] == ["Resposta ao e-mail", "Atendimento", "Resolução"]
+    with translation.override("en"):
+        assert [short_metric_label(n, POLICY) for n in names] == ["Reply", "Response", "Resolution"]
+        assert [metric_label(n, POLICY) for n in names] == ["Email reply", "Response", "Resolution"]
+    assert metric_label("gone", POLICY) == short_metric_label("gone", POLICY) == "gone"  # a metric no longer in force
+
+
+# A short label with no English of its own; a metric with only a pt-BR label.
+SHORT = parse_policy(
+    default_policy_text()
+    .replace('short_label_en = "Reply"\n', "")
+    .replace('label = "Atendimento"\nlabel_en = "Response"\n', 'label = "Primeiro atendimento"\n')
+)
+
+
+def test_a_label_without_english_stays_pt_br_on_an_english_page() -> None:
+    with translation.override("en"):
+        assert short_metric_label("reply", SHORT) == "Resposta"
+        assert metric_label("reply", SHORT) == "Email reply"
+        assert short_metric_label("response", SHORT) == metric_label("response", SHORT) == "Primeiro atendimento"
+
+
+def test_templates_say_a_policy_label_with_the_label_filter() -> None:
+    template = Template("{% load desk %}{{ channel|label }} · {{ portal|label }}")
+    context = Context({"channel": POLICY.channels["phone"], "portal": POLICY.channels["portal"]})
+    assert template.render(context) == "Telefone · Portal"
+    with translation.override("en"):
+        assert template.render(context) == "Phone · Portal"
+    assert policy_label(POLICY.scope.categories["usage"]) == "Dúvida de uso"

@@ -1,4 +1,4 @@
-"""How SLA states look on the desk: badges, time left, rules in words.
+"""How SLA states look on the desk: badges, time left, rules in words, the policy's labels.
 
 Pure presentation over values the clocks already computed (stored ``TicketMetric``
 rows in the queue, ``clocks.metrics_json`` on the ticket page). No SQL here.
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from sladesk.core.instants import to_us
 from sladesk.core.policy import Policy
+from sladesk.core.policy.model import Labelled, say
 from sladesk.core.rules import rule_text
 from sladesk.core.sla import BREACHED, EXCLUDED, MET, NOT_APPLICABLE, PAUSED, RUNNING
 
@@ -27,36 +28,7 @@ AT_RISK_USED = 0.75  # share of the target used from which a running metric is "
 ON_TRACK, AT_RISK, LATE, ON_HOLD, DONE, OFF = "ok", "risk", "breached", "paused", "met", "off"
 SYMBOLS = {ON_TRACK: "●", AT_RISK: "▲", LATE: "✕", ON_HOLD: "❚❚", DONE: "✓", OFF: "–"}
 
-# Words that come from the default policy file, so that the English catalogue has them.
-POLICY_WORDS = (
-    gettext_noop("Resposta ao e-mail"),
-    gettext_noop("Atendimento"),
-    gettext_noop("Resolução"),
-    gettext_noop("Indisponibilidade da plataforma"),
-    gettext_noop("Bug ou comportamento inesperado"),
-    gettext_noop("Instalação do aplicativo"),
-    gettext_noop("Criação de usuários ou troca de senha"),
-    gettext_noop("Dúvida de uso"),
-    gettext_noop("Descrição do problema"),
-    gettext_noop("Usuário afetado e a sua loja"),
-    gettext_noop("Data e hora do ocorrido"),
-    gettext_noop("Mensagens ou códigos de erro"),
-    gettext_noop("Passos para reproduzir o problema"),
-    gettext_noop(
-        "Indisponibilidades relacionadas a funcionalidades críticas que impossibilitam o funcionamento "
-        "das plataformas contratadas"
-    ),
-    gettext_noop(
-        "Problemas não relacionados a funcionalidades críticas que não impeçam o funcionamento das "
-        "plataformas contratadas"
-    ),
-    gettext_noop("Problemas não incluídos nos itens P1 e P2"),
-)
-
-
-# Labels are looked up first and translated second: the queue builds hundreds of badges.
-SHORT_LABELS = {"reply": gettext_noop("Resposta"), "response": gettext_noop("Atendimento"),
-                "resolution": gettext_noop("Resolução")}  # fmt: skip
+# The desk's own words (the policy's words are said with ``policy_text``).
 TONE_WORDS = {ON_TRACK: gettext_noop("No prazo"), AT_RISK: gettext_noop("Em risco"), LATE: gettext_noop("Estourado"),
               ON_HOLD: gettext_noop("Pausado"), DONE: gettext_noop("Cumprido")}  # fmt: skip
 STATE_WORDS = {RUNNING: gettext_noop("Em andamento"), PAUSED: gettext_noop("Pausado"), MET: gettext_noop("Cumprido"),
@@ -64,17 +36,28 @@ STATE_WORDS = {RUNNING: gettext_noop("Em andamento"), PAUSED: gettext_noop("Paus
                EXCLUDED: gettext_noop("Excluído")}  # fmt: skip
 
 
+def policy_text(pt_br: str, en: str = "") -> str:
+    """A text of the policy in the page's language: its English text on an English page when
+    the policy gives one, else its pt-BR text. The one way the desk says the policy's words."""
+    return say(get_language(), pt_br, en)
+
+
+def policy_label(item: Labelled) -> str:
+    """The label of a metric, priority, channel, scope category or required item, in the page's language."""
+    return policy_text(item.label, item.label_en)
+
+
 def short_metric_label(name: str, policy: Policy) -> str:
     """The queue's short column label of a metric."""
-    if name in SHORT_LABELS:
-        return _(SHORT_LABELS[name])
     metric = policy.metrics.get(name)
-    return _(metric.label) if metric else name
+    if metric is None or not metric.short_label:
+        return metric_label(name, policy)
+    return policy_text(metric.short_label, metric.short_label_en)
 
 
 def metric_label(name: str, policy: Policy) -> str:
     metric = policy.metrics.get(name)
-    return _(metric.label) if metric else name
+    return policy_label(metric) if metric else name
 
 
 def duration_text(seconds: int, business: bool = False, suffix: bool = True) -> str:
@@ -234,14 +217,12 @@ def sla_panel(sla: dict[str, Any], running: set[str], policy: Policy, now: datet
 
 
 def _rule(name: str, data: dict[str, Any], policy: Policy) -> str:
-    """The rule in words, in the language of the page (the engine writes pt-BR)."""
+    """The rule in words, in the language of the page (the engine's JSON has it in pt-BR)."""
     rule: str = data.get("rule", "")
-    language = (get_language() or "pt-br").lower()
-    if not rule or language.startswith("pt"):
-        return rule
-    target = policy.metrics[name].targets.get(data.get("priority", ""))
+    metric = policy.metrics.get(name)
+    target = metric.targets.get(data.get("priority", "")) if metric else None
     spec = policy.calendars.get(data.get("calendar", ""))
-    return rule_text(target, spec, "en") if target and spec else rule
+    return rule_text(target, spec, get_language() or "pt-br") if rule and target and spec else rule
 
 
 def when_format(short: bool = False) -> str:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from sladesk.core.policy import Policy
 from sladesk.core.replay import evaluation_to_json
 from sladesk.directory import entitlement
 from sladesk.directory.models import Person
@@ -42,7 +43,7 @@ from sladesk.tickets.forms import (
     TextForm,
 )
 from sladesk.tickets.models import Message, Ticket
-from sladesk.tickets.presenters import short_metric_label, sla_panel
+from sladesk.tickets.presenters import policy_label, short_metric_label, sla_panel
 from sladesk.tickets.timeline import entries
 
 REFRESH_SECONDS = 30
@@ -255,10 +256,14 @@ def _missing(ticket: Ticket, policy: Any) -> list[str]:
 # ---- the phone intake ------------------------------------------------------------------
 @login_required
 def phone(request: HttpRequest) -> HttpResponse:
-    """A P1 call: find the caller among the Gestores with a seat, then open the ticket."""
+    """A call: find the caller among the Gestores with a seat, then open the ticket with the
+    phone channel's priority (the first the policy gives it, as ``do_create_ticket`` does)."""
     profile = profile_of(request.user)
     initial = {"received_at": timezone.localtime().replace(second=0, microsecond=0)}
-    context: dict[str, Any] = {"number": current_policy().channels["phone"].number}
+    policy = current_policy()
+    if "phone" not in policy.channels:
+        raise Http404("the policy in force has no phone channel")
+    context = _phone_context(policy)
     if request.method == "POST" and "check" in request.POST:  # only who is calling: nothing else needed yet
         context["form"] = PhoneForm(initial={**initial, **request.POST.dict()})
         context["caller"] = _caller(profile, request.POST.get("email", ""), request.POST.get("phone", ""))
@@ -271,17 +276,24 @@ def phone(request: HttpRequest) -> HttpResponse:
     affected = _affected(form, found.person) if found.ok else None
     if not found.ok or form.errors:
         return render(request, "tickets/phone.html", context, status=400 if form.errors else 200)
-    try:
+    try:  # no priority given: the action gives the phone channel's
         ticket = actions.do_create_ticket(
             actor=_user(request), channel="phone", requester=found.person, subject=data["subject"],
-            description=data["description"], priority="P1", received_at=data["received_at"],
-            affected_person=affected,
+            description=data["description"], received_at=data["received_at"], affected_person=affected,
         )  # fmt: skip
     except actions.ActionError as exc:
         messages.error(request, _("Não foi possível abrir o chamado: %(detail)s") % {"detail": exc})
         return render(request, "tickets/phone.html", context, status=409)
-    messages.success(request, _("Chamado #%(n)s aberto (P1, telefone).") % {"n": ticket.number})
+    said = {"n": ticket.number, "priority": policy_label(policy.priorities[ticket.priority])}
+    messages.success(request, _("Chamado #%(n)s aberto (%(priority)s, telefone).") % said)
     return redirect("tickets:detail", code=ticket.code)
+
+
+def _phone_context(policy: Policy) -> dict[str, Any]:
+    """The phone line: its number, and the priorities it takes (a call gets the first)."""
+    channel = policy.channels["phone"]
+    takes = [policy.priorities[name] for name in channel.priorities]
+    return {"number": channel.number, "priority": takes[0], "priorities": ", ".join(map(policy_label, takes))}
 
 
 def _caller(profile: StaffProfile, email: str, phone: str) -> entitlement.Entitlement:

@@ -123,6 +123,11 @@ def _is_kind(value: object, kind: str) -> bool:
     return checks[kind]
 
 
+def _english(r: _Reader, t: dict[str, Any], key: str, path: str) -> str:
+    """An English text next to a pt-BR one (``label_en``, ...): optional, but never empty."""
+    return (r.get(t, key, path, "text") or "") if key in t else ""
+
+
 # ---- entry points -------------------------------------------------------------------
 def default_policy_text() -> str:
     return resources.files("sladesk.core.policy").joinpath("default.toml").read_text(encoding="utf-8")
@@ -211,9 +216,13 @@ def _priorities(r: _Reader, data: Any) -> dict[str, Priority]:
     out = {}
     for name, item in r.table(data, "priorities").items():
         path = f"priorities.{name}"
-        t = r.table(item, path, ("label", "description"))
+        t = r.table(item, path, ("label", "label_en", "description", "description_en"))
         out[name] = Priority(
-            name, r.get(t, "label", path, "text", name) or name, r.get(t, "description", path, "str", "") or ""
+            name,
+            r.get(t, "label", path, "text", name) or name,
+            r.get(t, "description", path, "str", "") or "",
+            _english(r, t, "label_en", path),
+            _english(r, t, "description_en", path),
         )
     if not out:
         r.bad("priorities", data, "at least one priority")
@@ -404,8 +413,12 @@ def _metric(
     r: _Reader, name: str, data: Any, priorities: tuple[str, ...], calendars: dict[str, CalendarSpec]
 ) -> Metric | None:
     path = f"metrics.{name}"
-    t = r.table(data, path, ("label", "channels", "targets", *_EVENT_KEYS))
+    t = r.table(data, path, ("label", "label_en", "short_label", "short_label_en", "channels", "targets", *_EVENT_KEYS))
     label = r.get(t, "label", path, "text", name) or name
+    label_en = _english(r, t, "label_en", path)
+    short_label = r.get(t, "short_label", path, "text", label) or label
+    # Without a short label of its own, the English short label is the English label.
+    short_label_en = _english(r, t, "short_label_en", path) or ("" if "short_label" in t else label_en)
     channels = frozenset(r.names(t, "channels", path, CHANNELS, list(CHANNELS)))
     events = {key: frozenset(r.names(t, key, path, EVENT_TYPES, [])) for key in _EVENT_KEYS}
     if not events["stop_on"]:
@@ -423,6 +436,7 @@ def _metric(
     return Metric(
         name, label, channels, events["stop_on"], targets,
         events["restart_on"], events["pause_on"], events["resume_on"], events["start_on"],
+        label_en, short_label, short_label_en,
     )  # fmt: skip
 
 
@@ -479,13 +493,17 @@ def _channels(r: _Reader, data: Any, priorities: tuple[str, ...]) -> dict[str, C
     out = {}
     for name, item in r.table(data, "channels", CHANNELS).items():
         path = f"channels.{name}"
-        t = r.table(item, path, ("label", "priorities", "address", "number"))
+        t = r.table(item, path, ("label", "label_en", "priorities", "address", "number"))
+        takes = r.names(t, "priorities", path, priorities, list(priorities))
+        if t.get("priorities") == []:
+            r.bad(f"{path}.priorities", [], "at least one priority")
         out[name] = Channel(
             name,
             r.get(t, "label", path, "text", name) or name,
-            r.names(t, "priorities", path, priorities, list(priorities)),
+            takes,
             r.get(t, "address", path, "str", "") or "",
             r.get(t, "number", path, "str", "") or "",
+            _english(r, t, "label_en", path),
         )
     return out
 
@@ -503,12 +521,13 @@ def _scope(r: _Reader, data: Any) -> Scope:
     categories = {}
     for name, item in r.table(t.get("categories", _MISSING), "scope.categories").items():
         path = f"scope.categories.{name}"
-        c = r.table(item, path, ("label", "in_scope", "reply", "alternatives"))
+        c = r.table(item, path, ("label", "label_en", "in_scope", "reply", "alternatives"))
         in_scope = r.get(c, "in_scope", path, "bool")
         reply = r.get(c, "reply", path, "text" if in_scope is False else "str", "") or ""
         alts = r.names(c, "alternatives", path, tuple(alternatives), [])
+        label = r.get(c, "label", path, "text", name) or name
         categories[name] = ScopeCategory(
-            name, r.get(c, "label", path, "text", name) or name, bool(in_scope), reply.strip(), alts
+            name, label, bool(in_scope), reply.strip(), alts, _english(r, c, "label_en", path)
         )
     if not any(c.in_scope for c in categories.values()):
         r.bad("scope.categories", t.get("categories", _MISSING), "at least one category with in_scope = true")
@@ -522,10 +541,11 @@ def _required(r: _Reader, data: Any) -> tuple[RequiredItem, ...]:
     out = []
     for i, item in enumerate(data):
         path = f"required_information[{i}]"
-        t = r.table(item, path, ("key", "label"))
+        t = r.table(item, path, ("key", "label", "label_en"))
         key, label = r.get(t, "key", path, "text"), r.get(t, "label", path, "text")
+        label_en = _english(r, t, "label_en", path)
         if key and label:
-            out.append(RequiredItem(key, label))
+            out.append(RequiredItem(key, label, label_en))
     return tuple(out)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sladesk.core.calendar import AlwaysCalendar, BusinessCalendar, CalendarSpec, build_calendar
 from sladesk.core.instants import HOUR_US
@@ -21,6 +22,25 @@ EVENT_TYPES = (
 )
 CHANNELS = ("email", "phone", "portal")
 CONTRACT_EXTRAS = ("csm", "partner_hours", "training")
+
+
+# ---- the policy's words: pt-BR, and English when the policy gives it ---------------------
+def say(language: str | None, pt_br: str, en: str = "") -> str:
+    """A text of the policy in ``language`` (a Django language code such as "pt-br" or "en").
+
+    Every label is pt-BR; the English one (``label_en``, ...) is optional. English is said
+    only when the language is English and the policy gives it: otherwise the pt-BR text."""
+    return en if en and (language or "").lower().startswith("en") else pt_br
+
+
+class Labelled(Protocol):
+    """Anything of the policy with a pt-BR ``label`` and an optional English ``label_en``."""
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def label_en(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +66,9 @@ class Metric:
     pause_on: frozenset[str] = frozenset()
     resume_on: frozenset[str] = frozenset()
     start_on: frozenset[str] = frozenset()  # empty: the metric starts at the ticket's receipt
+    label_en: str = ""
+    short_label: str = ""  # the queue's column header (the loader sets it to the label if none is given)
+    short_label_en: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +76,8 @@ class Priority:
     name: str
     label: str
     description: str
+    label_en: str = ""
+    description_en: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +95,7 @@ class Channel:
     priorities: tuple[str, ...]
     address: str = ""
     number: str = ""
+    label_en: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +112,7 @@ class ScopeCategory:
     in_scope: bool
     reply: str = ""
     alternatives: tuple[str, ...] = ()
+    label_en: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +134,7 @@ class Scope:
 class RequiredItem:
     key: str
     label: str
+    label_en: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Template helpers of the desk: instants in the desk's zone and language, badges."""
+"""Template helpers of the desk: instants in the desk's zone and language, badges, the policy's labels."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import pgettext
 
-from sladesk.tickets.presenters import Badge, format_when
+from sladesk.core.policy.model import Labelled
+from sladesk.tickets.presenters import Badge, format_when, policy_label
 
 register = template.Library()
 
@@ -25,6 +26,12 @@ def when(moment: datetime | None) -> str:
 def when_short(moment: datetime | None) -> str:
     """The same without the year, for the queue's dense cells."""
     return "" if moment is None else format_when(moment, short=True)
+
+
+@register.filter
+def label(item: Labelled) -> str:
+    """A label of the policy (priority, metric, channel...) in the page's language: ``{{ priority|label }}``."""
+    return policy_label(item)
 
 
 @register.filter
