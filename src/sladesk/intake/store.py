@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -16,7 +17,7 @@ def write_durably(path: Path, data: bytes) -> None:
     if path.exists() and path.stat().st_size == len(data):
         return
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")  # writers at once never share one
     with tmp.open("wb") as out:
         out.write(data)
         out.flush()

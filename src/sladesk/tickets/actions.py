@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from sladesk.core.instants import to_us
 from sladesk.core.lifecycle import reopens
-from sladesk.core.sla import Evaluation
+from sladesk.core.sla import BREACHED, RUNNING, Evaluation
 from sladesk.directory.entitlement import check_person
 from sladesk.directory.models import Person, Store
 from sladesk.outbound.headers import one_line
@@ -510,9 +510,28 @@ def do_record_breaches(ticket_id: int, now: datetime | None = None) -> list[str]
         t = _locked(ticket_id, skip_locked=True)
         if t is None:  # another worker (or an agent) holds it: it is swept again shortly
             return []
+        due = t.metrics.filter(state__in=(RUNNING, BREACHED), due_at__lt=_now(now), breach_notified_at__isnull=True)
+        if not due.exists():  # another worker recorded them a moment ago: nothing to write
+            return []
         events = list(t.events.order_by("seq"))
         at = max(_now(now), events[-1].at)
         evaluation = clocks.evaluate_ticket(t, at, events)
         recorded = _settle(t, evaluation, at, events[-1].seq)
         t.save(update_fields=["next_due_at"])
         return recorded
+
+
+def do_set_ticket_category(ticket: Ticket, actor: User | None, category: str, now: datetime | None = None) -> Ticket:
+    """Confirm what the request is about: an in-scope category of the policy (availability,
+    bug...). Out of scope is ``do_exclude_ticket``, which closes the ticket."""
+    scope = clocks.policy_for(ticket).scope
+    inside = [name for name, c in scope.categories.items() if c.in_scope]
+    if category not in inside:
+        raise ActionError(INVALID, f"category {category!r} is not one of the in-scope categories ({', '.join(inside)})")
+
+    def build(t: Ticket, _at: datetime) -> Change:
+        if category == t.category:
+            raise ActionError(INVALID, f"ticket #{t.number} is already {category}")
+        return Change("set_category", fields={"category": category})
+
+    return _apply(ticket, actor, build, now)

@@ -5,6 +5,7 @@ conditional update, so several workers can run and nothing fires twice or never.
 from __future__ import annotations
 
 import logging
+import random
 from datetime import datetime, timedelta
 
 from django.utils import timezone
@@ -28,7 +29,10 @@ def sweep_breaches(now: datetime | None = None, limit: int = 200) -> int:
     and skipped."""
     now = now or timezone.now()
     due = TicketMetric.objects.filter(state__in=SWEPT, due_at__lt=now, breach_notified_at__isnull=True)
-    ticket_ids = dict.fromkeys(due.order_by("due_at").values_list("ticket_id", flat=True)[:limit])
+    ticket_ids = list(dict.fromkeys(due.order_by("due_at").values_list("ticket_id", flat=True)[:limit]))
+    # Workers at once take the batch in different orders, so they seldom queue behind one
+    # another for the same ticket (on SQLite, which has no SKIP LOCKED, they would).
+    random.shuffle(ticket_ids)
     recorded = 0
     for ticket_id in ticket_ids:
         try:

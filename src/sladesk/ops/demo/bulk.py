@@ -61,7 +61,7 @@ TICKET_FIELDS = (
     "number", "code", "customer", "requester", "affected_person", "affected_store", "channel", "received_at",
     "subject", "description", "priority", "suggested_priority", "category", "suggested_category",
     "missing_information", "status", "outcome", "assignee", "policy_version", "next_due_at", "resolved_at",
-    "closed_at", "created_at", "updated_at",
+    "closed_at", "created_at", "updated_at", "triage",
 )  # fmt: skip
 EVENT_FIELDS = (
     "ticket", "at", "seq", "action", "sla_type", "priority", "actor_staff", "actor_person", "actor_label",
@@ -220,7 +220,7 @@ class Builder:
             plan.affected.store_id, plan.channel, self.db.instant(plan.received), plan.subject, "", f["priority"],
             "", f["category"], "", self.db.json([]), f["status"], f["outcome"], f["assignee"], self.version_id,
             self.db.maybe(min(running) if running else None), self.db.maybe(f["resolved_at"]),
-            self.db.maybe(f["closed_at"]), self.created_at, self.created_at,
+            self.db.maybe(f["closed_at"]), self.created_at, self.created_at, self.db.json({}),
         )  # fmt: skip
         return Built(plan.number, ticket, events, metrics, f["outcome"] or f["status"])
 
