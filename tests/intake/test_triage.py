@@ -53,6 +53,10 @@ def run(text: str, subject: str = "", policy: object = POLICY) -> Triage:
         ("", "O celular do Diego não tem espaço para instalar o app da Play Store.", "installation", "P3", False),
         ("", "Como faço para exportar o relatório de metas?", "usage_question", "P3", False),
         ("Problema", "Bom dia, estou com problema no Oto. Podem me ligar?", "bug", "", False),
+        ("", "O Oto Web não está abrindo em nenhum computador, dá ERR_CONNECTION_REFUSED.", "availability", "P1", True),
+        ("", "O Thiago saiu de férias, dá pra bloquear o acesso dele?", "access", "P3", False),
+        ("", "QUERO SABER COMO TIRAR O RELATORIO DE COMISSAO", "usage_question", "P3", False),
+        ("", "O e-mail de recuperação de senha não chega.", "bug", "P2", False),
     ],
 )
 def test_it_suggests_a_category_and_a_priority(

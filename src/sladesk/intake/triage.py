@@ -223,6 +223,8 @@ UNSTABLE = table((r"\binstave(?:l|is)\b|\bintermitente\b|\boscilando\b|\bcaindo 
 # Down, when everyone is said to be affected; else a bug's signs.
 WEAK_DOWN = table(
     (r"\bnao (?:\w+ )?(?:abre|abrem|carrega|carregam|funciona|entra|conecta|responde)\b", 1),
+    (r"\bnao (?:esta|estao|ta|tao) (?:abrindo|carregando|funcionando|entrando|conectando|respondendo)\b", 1),
+    (r"\berr_connection\w*|\berr_name\w*", 1),
     (BLANK, 1),
     (r"\btime-?out\b|\btimed out\b", 1),
     (HTTP_5XX, 1),
@@ -233,8 +235,10 @@ WEAK_DOWN = table(
 )
 EVERYONE = table(
     (r"\bninguem\b|\btodo mundo\b|\bpara todos\b|\bpra todos\b", 1),
-    (r"\bnenhum\w* (?:das? |dos? )?(?:vendedor|usuario|loja|gerente|pessoa)\w*", 1),
-    (r"\btod[oa]s (?:os |as )?(?:vendedor|usuario|loja|filia|unidade|gerente|colaborador|pessoa)\w*", 1),
+    (r"\bnenhum\w* (?:das? |dos? )?(?:vendedor|usuario|loja|gerente|pessoa|computador|celular|aparelho"
+     r"|dispositivo)\w*", 1),
+    (r"\btod[oa]s (?:os |as )?(?:vendedor|usuario|loja|filia|unidade|gerente|colaborador|pessoa|computador|celular"
+     r"|aparelho|dispositivo)\w*", 1),
     (r"\bem \d+ lojas\b|\blojas?(?: afetadas)?\s*:[^\n]*\btodas\b|\(todas\)", 1),
 )
 ALL_STORES = table(
@@ -280,7 +284,7 @@ SCORES: dict[str, Table] = {
     "access": table(
         (r"\b(?:troc|mud|alter|reset|redefin|recuper|cri|ger)\w* (?:a |de |da |minha |sua )?senha\b", 3),
         (r"\besquec\w* (?:a |minha |sua |de |da )?senha\b|\bsenha\b[^.\n]{0,20}\besquec\w*", 3),
-        (r"\b(?:cri|cadastr|liber|desbloque|desativ|inativ|exclu|remov)\w* (?:\d+ |o |um |uma |a |os |as )?"
+        (r"\b(?:cri|cadastr|liber|desbloque|bloque|desativ|inativ|exclu|remov)\w* (?:\d+ |o |um |uma |a |os |as )?"
          r"(?:nov[oa]s? )?(?:usuario|login|acesso|vendedor|vendedora|gerente)(?:e?s)?\b", 3),
         (r"\bnov[oa]s? (?:usuario|vendedor|vendedora|gerente|login|colaborador)\w*", 3),
         (r"\b(?:usuario|vendedor|vendedora)(?:e?s)? nov[oa]s?\b", 3),
@@ -300,9 +304,11 @@ SCORES: dict[str, Table] = {
          r"|export\w*|filtr\w*|consigo|posso|crio|criar|altero|alterar|coloco|adiciono)\b", 2),
         (r"\b(?:como|onde) (?:eu |nos |a gente )?(?!todo\b|isso\b|mesmo\b|outro\b|novo\b|muito\b|pouco\b)"
          r"[a-z]{3,}(?:o|amos|emos|imos)\b", 2),
-        (r"\bonde (?:eu )?(?:vejo|fica|ficam|encontro|acho)\b|\bduvidas?\b|\bgostaria de saber\b|\bqueria saber\b", 2),
+        (r"\bonde (?:eu )?(?:vejo|fica|ficam|encontro|acho)\b|\bduvidas?\b|\b(?:gostaria|queria|quero) saber\b", 2),
+        (r"\bcomo (?:eu |nos |a gente )?(?:posso |consigo |devo )?(?!qualquer\b)[a-z]{3,}(?:ar|er|ir)\b", 2),
         (r"\bqual (?:e )?(?:a|o) (?:diferenca|procedimento|caminho|forma)\b|\bo que significa\b", 2),
-        (r"\bcomo funciona\b|\bexplicar\b|\b(?:qual|quais) (?:\w+ )?(?:relatorio|tela|menu|campo|opcao|aba)s?\b", 2),
+        (r"\bcomo funciona\b|\bexplicar\b|\b(?:qual|quais|tem algum|existe algum|ha algum) (?:\w+ )?"
+         r"(?:relatorio|tela|menu|campo|opcao|aba)s?\b", 2),
         (r"\btem como\b|\be possivel\b|\bda para\b|\bda pra\b", 1.5),
         (r"\bmanual\b|\btreinamento\b|\btutorial\b", 2),
         (r"\bmaterial\b", 1),
@@ -332,6 +338,7 @@ FAILURE = table(
     (r"\berro\b|\berror\b|\bfalh\w*|\binvalid[oa]s?\b|\bnao (?:\w+ )?funciona\b", 1),
     (HTTP, 1),
     (r"\berr_\w+", 1),
+    (r"\bnao (?:\w+ )?(?:chega|chegou|recebo|recebi|recebemos|envia|enviou)\b", 1),
 )
 MESSAGE = table((QUOTED_MESSAGE, 1))
 # Required information.
@@ -341,7 +348,7 @@ WHEN = table(
     (r"\b(?:as|desde|desde as|por volta das|a partir das|umas)\s+(?:umas\s+)?\d{1,2}\b"
      r"(?! ?(?:lojas|vendedores|vendas|clientes|pessoas|usuarios|vezes|minutos|horas|dias|%))", 1),
     (r"\b(?:hoje|hj|ontem|anteontem)\b|\b(?:desde|mais|hoje) cedo\b|\bneste momento\b|\bagora ha pouco\b", 1),
-    (r"\bha \d+ (?:minutos|min|horas|dias)\b", 1),
+    (r"\bha \d+ (?:minutos|min|horas|dias)\b|\b\d+ ?(?:minutos|min|horas|h) atras\b", 1),
     (r"\b(?:segunda|terca|quarta|quinta|sexta)(?:-feira| feira)?\b"
      r"(?! (?:vez|via|opcao|tela|linha|pagina|coluna|loja|venda))|\bsabado\b|\bdomingo\b", 1),
     (r"\b(?:semana passada|fim de semana|final de semana|de manha|pela manha|a tarde|a noite|de madrugada)\b", 1),
@@ -358,7 +365,7 @@ ERROR = table(
 STEPS = table(
     (r"\bpassos?\s*:|\bpasso a passo\b|\b(?:para|como) reproduzir\b", 1),
     (rf"\b(?:ao|quando|qdo|sempre que|toda vez que|depois de|apos|na hora de|no momento de)\s+"
-     rf"(?:[^\W\d_]+\s+){{0,3}}?{VERB}", 1),
+     rf"(?:[^\W\d_]+\s+){{0,3}}?(?:{VERB}|(?:esta|estiver|fica|ficar)\b)", 1),
     (rf"\b(?:fui|tentei|tento|tentamos|tentou|vou)\s+{VERB}", 1),
     (r"\b(?:clico|escolho|abro|entro|seleciono|digito|preencho|salvo|vou em|filtro|coloco)\b[^.\n]{0,60}"
      r"\b(?:e|entao|ai)\s+(?:ele|ela|o sistema|o app|aparece|mostra|da|fica|volta)\b", 1),
@@ -438,7 +445,7 @@ _FORWARD_MARK = re.compile(
 )
 _RULE = re.compile(r"^\s*_{8,}\s*$")
 _HEADER = re.compile(
-    r"^\s*\*?(de|from|para|to|cc|cco|bcc|enviado|enviada|enviado em|sent|data|date|assunto|subject)\*?\s*:"
+    r"^\s*\*?(de|from|para|to|cc|cco|bcc|enviad[oa]|enviad[oa] em|sent|data|date|assunto|subject)\*?\s*:"
 )
 _CLOSING = re.compile(
     r"^\s*(att|atte|at\.te|atenciosamente|abs|abraco|abracos|obrigad[oa]|grat[oa]|cordialmente|saudacoes"
@@ -681,7 +688,8 @@ def _rank(policy: Policy, reading: Reading, category: str) -> tuple[int, str]:
     if minor:
         return 2, f"problema menor ({quote(minor, 2)})"
     down = real(reading.find(DOWN)) + real(reading.find(WEAK_DOWN))  # for some people only: not an outage
-    blocking = reading.find(BLOCKING) + down + reading.messages() + reading.find(TEAM) + reading.find(EVERYONE)
+    failing = reading.find(BLOCKING) + reading.find(FAILURE) + reading.messages()
+    blocking = failing + down + reading.find(TEAM) + reading.find(EVERYONE)
     if blocking:
         return 1, f"impede uma função ou afeta uma loja ou equipe ({quote(blocking, 2)})"
     if scores(reading)["bug"]:
@@ -705,10 +713,12 @@ ROLE_CUE = (
     r"\b(?:vendedor|vendedora|gerente|usuario|usuaria|gestor|gestora|funcionari[oa]|colaborador[a]?"
     r"|nome del[ea] e|usuario afetado)\w*\s*:?\s*"
 )
-NAMED = (  # "o vendedor Marcos", "a nova gerente, a Fernanda Costa"
+NAMED = (  # "o vendedor Marcos", "a nova gerente, a Fernanda Costa", "a Camila Torres como vendedora"
     re.compile(rf"{ROLE_CUE}(?:o |a )?([^\W\d_]+(?: [^\W\d_]+)?)"),
     re.compile(rf"{ROLE_CUE}[^.\n]{{0,40}}?[,:]\s*(?:o |a )?([^\W\d_]+(?: [^\W\d_]+)?)"),
 )
+NAMED_AS = re.compile(r"\b([^\W\d_]+ [^\W\d_]+),? como (?:vendedor|vendedora|gerente|gestor|gestora)\b")
+PRODUCT_WORDS = frozenset({"oto", "context", "web", "app", "android", "iphone", "ios", "ipad"})
 LIST_NAME = re.compile(r"^\s*(?:\d+[.)-]|[-*•])\s*([^\W\d_]+(?: [^\W\d_]+){1,2})\s*$", re.MULTILINE)
 VOCATIVE = re.compile(
     r"^\s*(?:(?:oi|ola|bom dia|boa tarde|boa noite|prezad[oa]s?|car[oa]s?)\s*,?\s+)?[^\W\d_]+(?: [^\W\d_]+)?\s*[,!]"
@@ -825,6 +835,10 @@ def _strangers(index: int, part: Part) -> Iterator[Mention]:
         for m in pattern.finditer(part.low):
             if part.raw[m.start(1)].isupper():
                 yield Mention(index, m.start(1), ())
+    for m in NAMED_AS.finditer(part.low):  # "a Camila Torres como vendedora": both words a name's
+        words = part.raw[m.start(1) : m.end(1)].split()
+        if all(w[0].isupper() and fold(w) not in PRODUCT_WORDS for w in words):
+            yield Mention(index, m.start(1), ())
 
 
 def _stores(index: int, part: Part, directory: Directory) -> Iterator[tuple[int, int, str]]:
