@@ -3,6 +3,8 @@ samples (tests/intake/mail/*.eml)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -119,6 +121,14 @@ def test_it_reads_the_sender_and_the_recipients() -> None:
         ("Reply-To: Suporte <Vendas@Lojasaurora.com.br>", "reply_to", "vendas@lojasaurora.com.br"),
         ('From: "=?utf-8?Q?Silva=2C_Jo=C3=A3o?=" <J@X.example>', "from_name", "Silva, João"),
         ("From: =?utf-8?Q?Silva=2C_Jo=C3=A3o?= <J@X.example>", "from_address", "j@x.example"),
+        ("From: =?utf-8?Q?Jo=C3=A3o?=", "from_address", ""),  # a name, no address
+        ("From: MAILER-DAEMON (Mail Delivery System)", "from_address", "mailer-daemon"),
+        ("To: undisclosed-recipients:;", "to", ()),
+        (
+            'To: a@x.example, =?utf-8?Q?Silva=2C_B?= <B@x.example>, "C, D" <c@x.example>',
+            "to",
+            ("a@x.example", "b@x.example", "c@x.example"),
+        ),
         ("Auto-Submitted: Auto-Replied (vacation); owner=x", "auto_submitted", "auto-replied"),
         ("Precedence: BULK", "precedence", "bulk"),
         ("Date: Mon, 3 Mar 2025 09:15:00 -0000", "date", datetime(2025, 3, 3, 9, 15, tzinfo=UTC)),
@@ -245,6 +255,14 @@ def test_it_reads_broken_mime_with_a_defect(raw: bytes, text: str, defect: str) 
     msg = parse(raw)
     assert msg.text == text.replace("\r\n", "\n")
     assert defect in " ".join(msg.defects)
+
+
+def test_it_imports_no_django() -> None:
+    code = (
+        "import sys, sladesk.intake.parse, sladesk.intake.auth; print(any(m.startswith('django') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_it_skips_an_mbox_envelope_line() -> None:

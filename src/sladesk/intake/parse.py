@@ -51,9 +51,8 @@ KEPT = (
     *("return-path", "sender"),
 )
 # Added by each hop: the digest leaves them out, so that a relayed copy is the same message.
-_TRACE = {"received", "x-received", "return-path", "delivered-to", "x-original-to", "authentication-results"} | {
-    "received-spf"
-}
+_TRACE = {"received", "x-received", "received-spf", "return-path", "delivered-to", "x-original-to"}
+_TRACE |= {"authentication-results"}
 _TRACE_PREFIXES = ("arc-", "x-spam-", "x-virus-")
 _EMAIL_FIELDS = {"from", "sender", "to", "cc", "subject", "date", "message-id", "mime-version", "content-type"}
 _EMAIL_FIELDS |= {"received", "return-path", "reply-to", "in-reply-to", "references", "delivered-to"}
@@ -67,6 +66,7 @@ _FIELD = re.compile(rb"([\x21-\x39\x3b-\x7e]{1,200})[ \t]*:[^\n]*\n?(?:[ \t][^\n
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 _WORD = re.compile(r"=\?([^?\s]{1,60})\?([bBqQ])\?([^?]*)\?=")
 _ID = re.compile(r"<([^<>]*)>")
+_ADDRESS = re.compile(r'[^\s@<>()\[\],;:"]+@[^\s@<>()\[\],;:"]+|[a-z0-9._+-]+')  # or a bare name: MAILER-DAEMON
 _NOT_IN_IDS = re.compile(r"[\s\x00-\x1f\x7f]")
 _SPACES = re.compile(r"\s+")
 _PLAIN_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
@@ -90,41 +90,49 @@ def parse(raw: bytes) -> InboundMessage:
 @dataclass
 class _Head:
     """A header section as read: its fields (lower-case name, the raw field with its folded
-    lines) and the body after it."""
+    lines), and where the body after it lies in the message's bytes (a nested part is a span
+    of the same bytes, never a copy, however deep it lies)."""
 
     fields: list[tuple[str, bytes]]
-    body: bytes
-    separated: bool = True  # a blank line ended it
+    raw: bytes
+    start: int  # of the body
+    end: int
+    separated: bool = True  # a blank line ended the header section
     index: dict[str, list[bytes]] = field(default_factory=dict)
 
-    def raw(self, name: str) -> list[bytes]:
+    @property
+    def body(self) -> bytes:
+        return self.raw[self.start : self.end]
+
+    def get(self, name: str) -> list[bytes]:
         if not self.index:
             for key, value in self.fields:
                 self.index.setdefault(key, []).append(value)
         return self.index.get(name, [])
 
 
-def _split(raw: bytes, top: bool = False) -> _Head:
+def _split(raw: bytes, start: int = 0, end: int | None = None, top: bool = False) -> _Head:
+    """The header fields from ``start`` on, and the body after them up to ``end``."""
     fields: list[tuple[str, bytes]] = []
-    pos, size = 0, len(raw)
-    if top and raw.startswith(b"From "):  # an mbox envelope line
-        pos = _line_end(raw, 0)
-    while pos < size:
-        if found := _FIELD.match(raw, pos):
+    pos, end = start, len(raw) if end is None else end
+    if top and raw.startswith(b"From ", pos, end):  # an mbox envelope line
+        pos = _line_end(raw, pos, end)
+    while pos < end:
+        if found := _FIELD.match(raw, pos, end):
             fields.append((found.group(1).decode("ascii").lower(), found.group(0)))
             pos = found.end()
-        elif raw.startswith((b"\n", b"\r\n"), pos):  # the blank line
-            return _Head(fields, raw[_line_end(raw, pos) :])
-        elif raw.startswith((b" ", b"\t"), pos):  # a folded line with no field above it
-            pos = _line_end(raw, pos)
+        elif raw.startswith((b"\n", b"\r\n"), pos, end):  # the blank line
+            return _Head(fields, raw, _line_end(raw, pos, end), end)
+        elif raw.startswith((b" ", b"\t"), pos, end):  # a folded line with no field above it
+            pos = _line_end(raw, pos, end)
         else:
-            return _Head(fields, raw[pos:], separated=False)
-    return _Head(fields, b"")
+            return _Head(fields, raw, pos, end, separated=False)
+    return _Head(fields, raw, end, end)
 
 
-def _line_end(raw: bytes, pos: int) -> int:
-    end = raw.find(b"\n", pos)
-    return len(raw) if end < 0 else end + 1
+def _line_end(raw: bytes, pos: int, end: int) -> int:
+    found = raw.find(b"\n", pos, end)
+    return end if found < 0 else found + 1
 
 
 def _text_of(data: bytes) -> str:
@@ -137,8 +145,9 @@ def _text_of(data: bytes) -> str:
 # ---- header values ----------------------------------------------------------------------------
 def one_line(text: str) -> str:
     """Control, format and separator characters become one space each run; trimmed."""
-    kept = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in text)
-    return _SPACES.sub(" ", kept).strip()
+    if not text.isprintable():  # else none to replace (the common case, checked at C speed)
+        text = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in text)
+    return _SPACES.sub(" ", text).strip()
 
 
 def decode_words(value: str, defects: list[str] | None = None) -> str:
@@ -191,9 +200,7 @@ def _addresses(value: str) -> list[tuple[str, str]]:
         return []
     found = [(name, one_line(address).lower()) for name, address in pairs]
     return [
-        (one_line(decode_words(name)).strip("\"' "), address)
-        for name, address in found
-        if address and " " not in address
+        (one_line(decode_words(name)).strip("\"' "), address) for name, address in found if _ADDRESS.fullmatch(address)
     ]
 
 
@@ -220,7 +227,7 @@ def _mime(head: _Head, default_type: str) -> Message:
     mime = Message()
     mime.set_default_type(default_type)
     for name in ("content-type", "content-disposition"):
-        values = head.raw(name)
+        values = head.get(name)
         if values:
             mime.set_raw(name, _FOLD.sub("", _text_of(values[0].split(b":", 1)[1]))[:MAX_PARAMS].strip())
     return mime
@@ -284,7 +291,7 @@ class _Reader:
     def values(self, head: _Head, name: str) -> list[str]:
         """The field's values, unfolded and cut to ``MAX_VALUE`` (encoded-words not yet decoded)."""
         found = []
-        for raw in head.raw(name):
+        for raw in head.get(name):
             value = _text_of(raw.split(b":", 1)[1][: MAX_VALUE * 4])
             value = _FOLD.sub("", value).strip()
             if len(value) > MAX_VALUE:
@@ -306,7 +313,10 @@ class _Reader:
             self.defect("no blank line after the header section")
         body = self.entity(head, 0, 0)
         text = "\n\n".join(t.strip("\n") for t in body.text if t.strip())
-        return self.message(raw, head, text, sanitise_html("\n".join(body.html)) if body.rich else "")
+        shown = "\n".join(body.html) if body.rich else ""
+        if len(shown) > 2 * MAX_HTML:
+            self.defect(f"HTML to show longer than {2 * MAX_HTML} characters: cut")
+        return self.message(raw, head, text, sanitise_html(shown[: 2 * MAX_HTML]) if shown else "")
 
     def message(self, raw: bytes, head: _Head, text: str, html_body: str) -> InboundMessage:
         sender = _addresses(self.first(head, "from"))
@@ -396,12 +406,13 @@ class _Reader:
         kind = _content_type(mime)
         if kind.startswith("multipart/"):
             return self.multipart(head, mime, kind, depth, forwarded)
-        data = self.decoded(head, kind)
-        if kind in _FORWARDS and forwarded == 0 and parent == "multipart/report":
-            self.returned_ids += _ids(self.first(_split(data), "message-id"))
-            return _Body()
         if kind in _FORWARDS:
-            return self.forwarded(_split(data), depth, forwarded)
+            inner = self.inner(head, kind)
+            if forwarded == 0 and parent == "multipart/report":  # the returned message of a bounce
+                self.returned_ids += _ids(self.first(inner, "message-id"))
+                return _Body()
+            return self.forwarded(inner, depth, forwarded)
+        data = self.decoded(head, kind)
         if forwarded == 0 and kind in _RETURNED_HEADERS:
             self.returned_ids += _ids(self.first(_split(data), "message-id"))
         if forwarded == 0 and kind in _STATUS:
@@ -419,19 +430,19 @@ class _Reader:
         if depth >= MAX_DEPTH:
             self.defect(f"MIME parts nested deeper than {MAX_DEPTH} levels: not read")
             return _Body()
-        parts = _parts(head.body, boundary.encode("utf-8", errors="replace")) if 0 < len(boundary) <= 200 else None
-        if parts is None:
+        found = _parts(head, boundary.encode("utf-8", errors="replace")) if 0 < len(boundary) <= 200 else None
+        if found is None:
             self.defect(f"{kind} without its boundary: read as text")
             return self.body_text(head.body, Message(), "text/plain")
-        chunks, closed = parts
+        spans, closed = found
         if not closed:
             self.defect(f"{kind} without its closing boundary")
         bodies = []
-        for chunk in chunks:
+        for start, end in spans:
             if self.parts >= MAX_PARTS:
                 self.defect(f"more than {MAX_PARTS} MIME parts: the rest not read")
                 break
-            bodies.append(self.entity(_split(chunk), depth + 1, forwarded, kind))
+            bodies.append(self.entity(_split(head.raw, start, end), depth + 1, forwarded, kind))
         if kind == "multipart/alternative":
             return _alternative(bodies)
         whole = _Body()
@@ -453,6 +464,12 @@ class _Reader:
         text = [heading + "\n\n" + "\n\n".join(t.strip("\n") for t in inner.text if t.strip())]
         lines = "<br>\n".join(html.escape(line) for line in said)
         return _Body(text, [f"<hr>\n<p>{lines}</p>", *inner.html], inner.plain, inner.rich)
+
+    def inner(self, head: _Head, kind: str) -> _Head:
+        """The message inside a message/rfc822 part: the same bytes, unless it was (wrongly) encoded."""
+        if self.first(head, "content-transfer-encoding").strip().lower() in ("base64", "quoted-printable"):
+            return _split(self.decoded(head, kind))
+        return _split(head.raw, head.start, head.end)
 
     def decoded(self, head: _Head, kind: str) -> bytes:
         encoding = self.first(head, "content-transfer-encoding").strip().lower()
@@ -507,28 +524,36 @@ class _Reader:
         )
 
 
-def _parts(body: bytes, boundary: bytes) -> tuple[list[bytes], bool] | None:
-    """The parts between the boundary's delimiter lines, and whether the closing delimiter was
-    seen; None when there is no delimiter line at all."""
+def _parts(head: _Head, boundary: bytes) -> tuple[list[tuple[int, int]], bool] | None:
+    """Where the parts of a multipart body lie, between its boundary's delimiter lines, and
+    whether the closing delimiter was seen; None when there is no delimiter line at all."""
+    raw, end = head.raw, head.end
     marker = b"\n--" + boundary
     lines: list[tuple[int, int]] = []  # each delimiter line: where it starts, where the next line starts
     closed = False
-    start = 0 if body.startswith(marker[1:]) else _after(body.find(marker))
-    while start >= 0 and not closed and len(lines) <= MAX_PARTS:
-        pos = start + len(marker) - 1
-        end = _line_end(body, pos)
-        rest = body[pos : min(end, pos + 1000)].rstrip(b"\r\n")
+    at = head.start if raw.startswith(marker[1:], head.start, end) else _after(raw.find(marker, head.start, end))
+    while at >= 0 and not closed and len(lines) <= MAX_PARTS:
+        pos = at + len(marker) - 1
+        after = _line_end(raw, pos, end)
+        rest = raw[pos : min(after, pos + 1000)].rstrip(b"\r\n")
         closing = rest.startswith(b"--")
         if not rest[2 if closing else 0 :].strip(b" \t"):  # else a line that only starts like one
-            lines.append((start, end))
+            lines.append((at, after))
             closed = closing
-        start = _after(body.find(marker, pos))
+        at = _after(raw.find(marker, pos, end))
     if not lines:
         return None
-    chunks = [body[start:end].removesuffix(b"\n").removesuffix(b"\r") for (_, start), (end, _) in pairwise(lines)]
-    if not closed:
-        chunks.append(body[lines[-1][1] :])
-    return chunks, closed
+    spans = [(start, _before_newline(raw, start, stop)) for (_, start), (stop, _) in pairwise(lines)]
+    return (spans if closed else [*spans, (lines[-1][1], end)]), closed
+
+
+def _before_newline(raw: bytes, start: int, stop: int) -> int:
+    """The line break before a delimiter line belongs to the delimiter (RFC 2046)."""
+    if stop > start and raw[stop - 1] == 0x0A:
+        stop -= 1
+    if stop > start and raw[stop - 1] == 0x0D:
+        stop -= 1
+    return stop
 
 
 def _after(found: int) -> int:
