@@ -239,6 +239,11 @@ def test_the_prefilter_never_hides_a_match_in_the_corpus() -> None:
     assert hidden == []
 
 
+def test_it_reads_only_the_start_of_a_huge_message() -> None:
+    got = triage("Re: " * 1000, "O Oto está fora do ar em todas as lojas. " + "blá " * 2_000_000, POLICY, PEOPLE)
+    assert got.outage  # what the first lines say; the rest is not read
+
+
 def test_it_imports_no_django() -> None:
     code = "import sys, sladesk.intake.triage; print(any(m.split('.')[0] == 'django' for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

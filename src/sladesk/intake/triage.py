@@ -459,10 +459,15 @@ _ROLE = re.compile(
 _PHONE = re.compile(r"^[\s()+\d.-]{8,}$")
 
 
+MAX_TEXT = 20_000  # characters of the body read: a request says what it is at its start
+MAX_SUBJECT = 500
+
+
 def read(subject: str, text: str) -> list[Part]:
     """The email as parts: subject, new text, forwarded message, quoted history (those present)."""
+    subject = subject[:MAX_SUBJECT]
     kind = _subject_kind(subject)
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = text[:MAX_TEXT].replace("\r\n", "\n").replace("\r", "\n").split("\n")
     new: list[str] = []
     quoted: list[str] = []
     older: list[Part] = []
@@ -588,7 +593,8 @@ def real(found: list[Hit]) -> list[Hit]:
     """The hits not said as a hypothesis ("se um dia o Oto ficar fora do ar")."""
     kept = []
     for hit in found:
-        sentence = max(hit.part.low.rfind(c, 0, hit.start) for c in ".!?\n") + 1
+        since = max(0, hit.start - 200)  # a hypothesis is said just before ("se um dia o Oto ficar")
+        sentence = max(since - 1, *(hit.part.low.rfind(c, since, hit.start) for c in ".!?\n")) + 1
         if not HYPOTHETICAL.search(hit.part.low, sentence, hit.end):
             kept.append(hit)
     return kept
