@@ -1,0 +1,398 @@
+"""``process_message(raw, received_at) -> Outcome``: what one email does to the desk.
+
+The SMTP listener, the IMAP poller and ``sladesk ingest`` all call this, and nothing else.
+Read down:
+
+1. the raw bytes are written under the data directory and synced, before any outcome;
+2. the message is parsed (``parse.py``, no database); too large or unreadable: quarantined;
+3. a Message-ID (or the same bytes without trace headers) already seen: ``duplicate``;
+4. our own mail coming back (``loop``), or, with a trusted authentication server set, a sender
+   it does not vouch for (``unauthenticated``): quarantined, never answered;
+5. bounces and automatic mail: ``ignored`` (a bounce of our email marks it failed on its ticket);
+6. an answer in a ticket's thread (a Message-ID the ticket knows, or ``[#N]`` from a person of
+   that ticket's customer): a customer reply (``ticket_updated``; a follow-up when closed);
+7. else a new request: only an entitled Gestor opens a ticket (``ticket_created``, with the
+   triage's suggestions and an acknowledgement); everyone else is ``rejected`` with a reason
+   and, unless they are unknown, told why and what to do.
+
+All of it in one transaction with the email's own row: the outcome, the ticket and the emails
+scheduled in answer exist together or not at all. What fails unexpectedly is quarantined
+(``processing_error``) with its raw bytes, never lost, and the caller still gets an outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from sladesk.directory import entitlement
+from sladesk.directory.models import Person
+from sladesk.intake import replies
+from sladesk.intake.auth import verdict
+from sladesk.intake.message import InboundMessage
+from sladesk.intake.models import InboundMail, MailEvent, Outcome, Review
+from sladesk.intake.parse import parse
+from sladesk.intake.store import keep_attachment, keep_raw
+from sladesk.intake.triage import Candidate, triage
+from sladesk.outbound.actions import LOOP_HEADER, our_domain_id
+from sladesk.outbound.headers import one_line
+from sladesk.outbound.models import OutboxMessage
+from sladesk.policies.service import current_policy
+from sladesk.tickets import notices
+from sladesk.tickets.actions import NOT_ENTITLED, ActionError, do_add_customer_reply, do_create_ticket
+from sladesk.tickets.models import Attachment, Message, Ticket
+
+logger = logging.getLogger(__name__)
+
+TAG = re.compile(r"\[#(\d{1,9})\]")
+REASONS = {  # entitlement's codes -> the intake's stable reason codes
+    entitlement.UNKNOWN_SENDER: "unknown_sender",
+    entitlement.NOT_A_GESTOR: "role_not_entitled",
+    entitlement.NO_SEAT: "no_support_seat",
+    entitlement.NO_CONTRACT: "no_active_contract",
+    entitlement.INACTIVE: "inactive_person",
+}
+EMPTY_BODY = "(mensagem sem texto)"
+
+
+@dataclass(frozen=True)
+class Result:
+    """What processing decided; ``as_json`` is what ``sladesk ingest`` prints."""
+
+    outcome: str
+    ticket: int | None = None
+    reason: str | None = None
+    auto_reply: bool = False
+    mail_id: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"outcome": self.outcome, "ticket": self.ticket, "reason": self.reason, "auto_reply": self.auto_reply}
+
+
+@dataclass
+class _Mail:
+    """One email being processed: its bytes, what they say, and its row."""
+
+    raw: bytes
+    msg: InboundMessage
+    row: InboundMail
+    released_from: str = ""  # the quarantine reason an agent released it from
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def received_at(self) -> datetime:
+        return self.row.received_at
+
+
+def process_message(raw: bytes, received_at: datetime, *, source: str = "pipe", source_id: str | None = None) -> Result:
+    """One email in, one outcome out (stored with the raw message). Never raises for what
+    the message holds; raises only when the raw bytes cannot be stored (the caller retries)."""
+    if source_id:
+        done = InboundMail.objects.filter(source_id=source_id).first()
+        if done is not None:  # this very item was processed already (a restart, a retry)
+            return result_of(done)
+    path, sha = keep_raw(raw)
+    row = InboundMail(
+        received_at=received_at, source=source, source_id=source_id or None, raw_path=path, raw_sha256=sha,
+        size=len(raw),
+    )  # fmt: skip
+    return _run(raw, row)
+
+
+def reprocess(row: InboundMail, raw: bytes, released_from: str) -> Result:
+    """An agent released a quarantined or rejected email: processed again, skipping the
+    check that held it (``released_from``), into the same row."""
+    return _run(raw, row, released_from)
+
+
+def _run(raw: bytes, row: InboundMail, released_from: str = "") -> Result:
+    try:
+        mail = _Mail(raw, _parse(raw), row, released_from)
+        with transaction.atomic():
+            if row.pk is None and (duplicate := _claim(mail)) is not None:
+                return duplicate
+            _decide(mail)
+            _save(mail)
+        return result_of(mail.row)
+    except IntegrityError:
+        done = InboundMail.objects.filter(source_id=row.source_id).first() if row.source_id else None
+        if done is not None:  # another process took this very item at the same moment
+            return result_of(done)
+        return _failed(row, "integrity error (see the log)")
+    except Exception as exc:  # never lose the message: quarantine it with the error
+        logger.exception("email %s: processing failed; quarantined", row.raw_path)
+        return _failed(row, f"{type(exc).__name__}: {exc}")
+
+
+def _parse(raw: bytes) -> InboundMessage:
+    if len(raw) > settings.MAX_MESSAGE_BYTES:  # headers only: who sent it, what it is about
+        end = raw.find(b"\r\n\r\n")
+        end = raw.find(b"\n\n") if end < 0 else end
+        head = raw[: end if 0 <= end < 1_000_000 else 65_536]
+        return parse(head + b"\r\n\r\n")
+    return parse(raw)
+
+
+def _claim(mail: _Mail) -> Result | None:
+    """Take the email's duplicate key (its Message-ID, else its digest), or say it is a duplicate.
+
+    The key is unique among the mail that counted: of two copies processed at the same moment,
+    the second waits for the first and then finds the key taken."""
+    key = mail.msg.message_id or f"sha256:{mail.msg.digest or mail.row.raw_sha256}"
+    row = mail.row
+    row.message_id, row.from_address = mail.msg.message_id[:998], mail.msg.from_address[:320]
+    row.subject = one_line(mail.msg.subject)[:300]
+    first = InboundMail.objects.filter(dedupe_key=key).first()
+    if first is None:
+        try:
+            with transaction.atomic():
+                row.dedupe_key, row.outcome = key[:998], Outcome.QUARANTINED  # until decided
+                row.save()
+            return None
+        except IntegrityError:
+            if row.source_id and InboundMail.objects.filter(source_id=row.source_id).exists():
+                raise
+            row.pk, row.dedupe_key = None, None
+            first = InboundMail.objects.filter(dedupe_key=key).first()
+    row.dedupe_key = None
+    row.outcome, row.reason = Outcome.DUPLICATE, ""
+    row.ticket_id = first.ticket_id if first is not None else None
+    row.detail = f"the same email as #{first.pk}" if first is not None else ""
+    row.save()
+    _event(row, "received")
+    return result_of(row)
+
+
+# ---- deciding ---------------------------------------------------------------------------------
+def _decide(mail: _Mail) -> None:
+    for check in (_too_large, _malformed, _loop, _bounce, _automatic, _unauthenticated):
+        if check(mail):
+            return
+    sender = entitlement.find_person(email=mail.msg.from_address) if mail.msg.from_address else None
+    ticket = _thread(mail.msg, sender)
+    if ticket is not None:
+        _answer(mail, ticket, sender)
+    else:
+        _request(mail, sender)
+
+
+def _set(mail: _Mail, outcome: str, reason: str = "", detail: str = "", ticket: Ticket | None = None) -> bool:
+    row = mail.row
+    row.outcome, row.reason, row.detail = outcome, reason, detail
+    row.ticket = ticket
+    row.review = Review.OPEN if outcome in (Outcome.REJECTED, Outcome.QUARANTINED) else Review.NONE
+    return True
+
+
+def _quarantine(mail: _Mail, reason: str, detail: str) -> bool:
+    if mail.released_from == reason:  # an agent let it through this check
+        return False
+    return _set(mail, Outcome.QUARANTINED, reason, detail)
+
+
+def _too_large(mail: _Mail) -> bool:
+    limit = settings.MAX_MESSAGE_BYTES
+    if len(mail.raw) <= limit:
+        return False
+    return _quarantine(mail, "too_large", f"{len(mail.raw)} bytes, more than SLADESK_MAX_MESSAGE_BYTES={limit}")
+
+
+def _malformed(mail: _Mail) -> bool:
+    return bool(mail.msg.malformed) and _quarantine(mail, "malformed", mail.msg.malformed)
+
+
+def _loop(mail: _Mail) -> bool:
+    msg = mail.msg
+    head = mail.raw[: max(mail.raw.find(b"\n\n"), 0) or 65_536].lower()
+    ours = {c.address.lower() for c in current_policy().channels.values() if getattr(c, "address", "")}
+    why = ""
+    if LOOP_HEADER.lower().encode() + b":" in head:
+        why = f"it carries our {LOOP_HEADER} header: one of our own emails came back"
+    elif our_domain_id(msg.message_id):
+        why = f"its Message-ID {msg.message_id} is one of ours"
+    elif msg.from_address and msg.from_address in ours:
+        why = f"it comes from our own support address {msg.from_address}"
+    elif head.count(b"\nreceived:") > 40:
+        why = "it went through more than 40 relays"
+    return bool(why) and _quarantine(mail, "loop", why)
+
+
+def _bounce(mail: _Mail) -> bool:
+    """A bounce: recorded on the ticket of the email it reports on (shown there as not delivered)."""
+    if not mail.msg.is_bounce:
+        return False
+    bounced = OutboxMessage.objects.filter(message_id__in=mail.msg.bounced_message_ids).first()
+    if bounced is not None and bounced.sent_at is not None:
+        error = f"bounced: {one_line(mail.msg.text)[:500]}"
+        OutboxMessage.objects.filter(pk=bounced.pk).update(failed_at=mail.received_at, last_error=error)
+    ticket = bounced.ticket if bounced is not None else None
+    return _set(mail, Outcome.IGNORED, "bounce", "a delivery status notification", ticket)
+
+
+def _automatic(mail: _Mail) -> bool:
+    msg = mail.msg
+    if msg.auto_submitted not in ("", "no"):
+        return _set(mail, Outcome.IGNORED, "auto_submitted", f"Auto-Submitted: {msg.auto_submitted}")
+    if msg.list_id or msg.precedence in ("bulk", "list", "junk"):
+        return _set(mail, Outcome.IGNORED, "bulk", f"a list or bulk email ({msg.list_id or msg.precedence})")
+    return False
+
+
+def _unauthenticated(mail: _Mail) -> bool:
+    server = settings.TRUSTED_AUTHSERV_ID
+    if not server:
+        return False
+    said = verdict(mail.msg.authentication_results, server)
+    if said == "pass":
+        return False
+    detail = (
+        f"{server} found no SPF or DKIM pass, or DMARC failed"
+        if said == "fail"
+        else f"no Authentication-Results from {server}"
+    )
+    return _quarantine(mail, "unauthenticated", detail)
+
+
+def _thread(msg: InboundMessage, sender: Person | None) -> Ticket | None:
+    """The ticket this email answers: by a Message-ID the ticket knows (ours or the
+    customer's), newest first; else by ``[#N]`` when the sender is of that ticket's customer."""
+    ids = list(dict.fromkeys([*msg.in_reply_to, *reversed(msg.references)]))[:50]
+    if ids:
+        known = dict(
+            OutboxMessage.objects.filter(message_id__in=ids, ticket__isnull=False).values_list(
+                "message_id", "ticket_id"
+            )
+        )
+        known |= dict(
+            InboundMail.objects.filter(message_id__in=ids, ticket__isnull=False).values_list("message_id", "ticket_id")
+        )
+        for mid in ids:
+            if mid in known:
+                ticket = Ticket.objects.select_related("customer", "requester").get(pk=known[mid])
+                if sender is not None and sender.customer_id == ticket.customer_id:
+                    return ticket
+    tag = TAG.search(msg.subject)
+    if tag and sender is not None:
+        return Ticket.objects.filter(number=int(tag.group(1)), customer_id=sender.customer_id).first()
+    return None
+
+
+def _answer(mail: _Mail, ticket: Ticket, sender: Person | None) -> None:
+    """A customer's message in the thread of ``ticket``: it reaches the ticket as the
+    actions say (ends a wait, reopens, or opens a follow-up)."""
+    person = sender or ticket.requester
+    try:
+        result = do_add_customer_reply(ticket, None, mail.msg.text.strip() or EMPTY_BODY, person, mail.received_at)
+    except ActionError as exc:
+        if exc.code != NOT_ENTITLED:
+            raise
+        reason = REASONS.get(entitlement.check_person(person, timezone.localdate(mail.received_at)).reason)
+        _set(mail, Outcome.REJECTED, reason or "unknown_sender", str(exc), ticket)
+        _auto_reject(mail, reason or "unknown_sender", person)
+        return
+    if result.pk == ticket.pk:
+        _set(mail, Outcome.TICKET_UPDATED, ticket=result)
+    else:
+        _set(mail, Outcome.TICKET_CREATED, "follow_up", f"ticket #{ticket.number} was closed", result)
+    _keep_attachments(mail, result)
+
+
+def _request(mail: _Mail, sender: Person | None) -> None:
+    """A new request: a ticket for an entitled Gestor, a reasoned refusal for anyone else."""
+    found = entitlement.check_person(sender, timezone.localdate(mail.received_at))
+    if not found.ok or sender is None:
+        reason = REASONS.get(found.reason, "unknown_sender")
+        _set(mail, Outcome.REJECTED, reason, found.explain())
+        _auto_reject(mail, reason, sender if reason != "unknown_sender" else None)
+        return
+    msg = mail.msg
+    suggested = triage(msg.subject, msg.text, current_policy(), _candidates(sender))
+    affected = Person.objects.filter(customer_id=sender.customer_id, email__iexact=suggested.affected_email).first()
+    ticket = do_create_ticket(
+        actor=None, channel="email", requester=sender, subject=one_line(msg.subject) or "(sem assunto)",
+        description=msg.text.strip() or EMPTY_BODY, received_at=mail.received_at,
+        missing_information=list(suggested.missing), affected_person=affected if suggested.affected_email else None,
+        suggested_priority=suggested.priority, suggested_category=suggested.category, acknowledge=False,
+        triage={
+            "priority_reason": suggested.priority_reason, "category_reason": suggested.category_reason,
+            "outage": suggested.outage,
+        },
+    )  # fmt: skip
+    _set(mail, Outcome.TICKET_CREATED, ticket=ticket)
+    mail.row.save()  # the ticket knows this email's Message-ID before it answers it
+    if replies.may_auto_reply(msg):
+        notices.email_requester(ticket, notices.ACKNOWLEDGEMENT, "")
+        mail.row.auto_reply = True
+    _keep_attachments(mail, ticket)
+
+
+def _candidates(sender: Person) -> list[Candidate]:
+    people = Person.objects.filter(customer_id=sender.customer_id, is_active=True).select_related("store")
+    return [Candidate(p.name, p.email, p.store.name if p.store else "") for p in people[:2000]]
+
+
+def _auto_reject(mail: _Mail, reason: str, person: Person | None) -> None:
+    if replies.may_auto_reply(mail.msg):
+        replies.reply_rejected(mail.msg, reason, person)
+        mail.row.auto_reply = True
+
+
+def _keep_attachments(mail: _Mail, ticket: Ticket) -> None:
+    """Each attachment stored and listed on the ticket, with the customer's message it came with."""
+    if not mail.msg.attachments:
+        return
+    message = ticket.messages.filter(kind=Message.Kind.INBOUND).order_by("-pk").first()
+    limit = settings.MAX_ATTACHMENT_BYTES
+    for item in mail.msg.attachments:
+        if item.size > limit:
+            mail.notes.append(f"attachment {item.name!r} ({item.size} bytes) is over the limit of {limit}: not kept")
+            continue
+        path, sha = keep_attachment(item.data)
+        Attachment.objects.create(
+            ticket=ticket, message=message, name=item.name[:200], size=item.size,
+            content_type=item.content_type[:120], sha256=sha, path=path,
+        )  # fmt: skip
+
+
+# ---- recording --------------------------------------------------------------------------------
+def _save(mail: _Mail) -> None:
+    row = mail.row
+    if mail.notes:
+        row.detail = "\n".join([row.detail, *mail.notes]).strip()
+    row.save()
+    _event(row, "released" if mail.released_from else "received")
+
+
+def _event(row: InboundMail, action: str, actor: Any = None) -> None:
+    MailEvent.objects.create(
+        mail=row, at=timezone.now(), action=action, actor=actor, actor_label=str(actor or "system"),
+        outcome=row.outcome, reason=row.reason, detail=row.detail[:2000],
+    )  # fmt: skip
+
+
+def _failed(row: InboundMail, error: str) -> Result:
+    """Processing broke: the email is kept, quarantined with the error, for an agent."""
+    fresh = InboundMail(
+        received_at=row.received_at, source=row.source, source_id=row.source_id, raw_path=row.raw_path,
+        raw_sha256=row.raw_sha256, size=row.size, outcome=Outcome.QUARANTINED, reason="processing_error",
+        detail=error[:2000], review=Review.OPEN, from_address=row.from_address[:320], subject=row.subject[:300],
+        message_id=row.message_id[:998],
+    )  # fmt: skip
+    stored = InboundMail.objects.filter(pk=row.pk).first() if row.pk is not None else None
+    if stored is not None:  # a release that failed: the row stays (and keeps its key), with the error
+        fresh.pk, fresh.dedupe_key, fresh.ticket_id = stored.pk, stored.dedupe_key, stored.ticket_id
+    fresh.save()
+    _event(fresh, "received")
+    return result_of(fresh)
+
+
+def result_of(row: InboundMail) -> Result:
+    number = Ticket.objects.filter(pk=row.ticket_id).values_list("number", flat=True).first() if row.ticket_id else None
+    return Result(row.outcome, number, row.reason or None, row.auto_reply, row.pk)
