@@ -7,9 +7,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from sladesk.intake.store import keep_attachment
 from sladesk.outbound.models import OutboxMessage
 from sladesk.tickets import actions
-from sladesk.tickets.models import Message, Status, Ticket
+from sladesk.tickets.models import Attachment, Message, Status, Ticket
 from tests.web.conftest import World, open_ticket
 from tests.web.test_queue import client_for
 
@@ -213,3 +214,120 @@ def test_an_agent_sets_the_affected_user_and_the_history_names_them(world: World
     assert other.status_code != 302
     t.refresh_from_db()
     assert t.affected_person == world.vicente
+
+
+# ---- the intake's suggestions, attachments, folded quotes -----------------------------------
+def suggested(world: World, **values: object) -> Ticket:
+    """A ticket as the email intake opens it: no priority, the triage's suggestions and reasons."""
+    fields: dict[str, object] = {
+        "suggested_priority": "P1", "suggested_category": "bug",
+        "description": "O Oto está fora do ar em todas as lojas.",
+        "triage": {"priority_reason": "“fora do ar” em todas as lojas", "category_reason": "erro ao emitir nota",
+                   "outage": True},
+    }  # fmt: skip
+    return open_ticket(world.beatriz, "Oto fora do ar", **{**fields, **values})  # type: ignore[arg-type]
+
+
+def test_it_shows_the_suggestions_with_their_reasons_and_flags_a_suspected_outage(world: World) -> None:
+    t = suggested(world)
+    response = client_for(world.alice).get(page_of(t))
+    assert [(s.kind, s.value, s.action) for s in response.context["suggestions"]] == [
+        ("priority", "P1", "set_priority"), ("category", "bug", "set_category"),
+    ]  # fmt: skip
+    html = text_of(response)
+    assert "Suspeita de indisponibilidade (P1)" in html
+    assert "“fora do ar” em todas as lojas" in html and "erro ao emitir nota" in html
+    assert "Aceitar P1" in html and "Bug ou comportamento inesperado" in html
+
+
+def test_accepting_the_suggested_priority_sets_it_and_the_suggestion_goes(world: World) -> None:
+    t = suggested(world)
+    alice = client_for(world.alice)
+    assert act(alice, t, "set_priority", priority="P1").status_code == 302
+    t.refresh_from_db()
+    assert t.priority == "P1"
+    response = alice.get(page_of(t))
+    assert [s.kind for s in response.context["suggestions"]] == ["category"]
+    assert "Suspeita de indisponibilidade" not in text_of(response)  # a priority is set
+
+
+def test_accepting_an_in_scope_category_confirms_it_and_moves_no_clock(world: World) -> None:
+    t = suggested(world, priority="P2", triage={})
+    alice = client_for(world.alice)
+    response = act(alice, t, "set_category", category="bug")
+    assert response.status_code == 302
+    t.refresh_from_db()
+    assert (t.category, t.status) == ("bug", Status.NEW)
+    event = t.events.get(action="set_category")
+    assert (event.sla_type, event.after, event.actor_staff) == ("", {"category": "bug"}, world.alice)
+    page = alice.get(page_of(t))
+    assert [s.kind for s in page.context["suggestions"]] == ["priority"]
+    assert "Categoria confirmada" in text_of(page)
+    assert act(alice, t, "set_category", category="usage").status_code == 400  # out of scope: not this action
+
+
+def test_an_out_of_scope_suggestion_asks_first_then_closes_the_ticket(world: World) -> None:
+    t = suggested(world, suggested_category="usage", triage={"category_reason": "pergunta como exportar"})
+    alice = client_for(world.alice)
+    (category,) = [s for s in alice.get(page_of(t)).context["suggestions"] if s.kind == "category"]
+    assert (category.action, category.confirm) == ("out_of_scope", True)
+    html = text_of(alice.get(page_of(t)))
+    assert "Aceitar: fora do escopo…" in html and "Confirmar: fechar como fora do escopo" in html
+    assert act(alice, t, "out_of_scope", category="usage").status_code == 302
+    t.refresh_from_db()
+    assert (t.status, t.outcome, t.category) == (Status.CLOSED, "out_of_scope", "usage")
+    assert alice.get(page_of(t)).context["suggestions"] == []
+
+
+def attach(t: Ticket, name: str, data: bytes, content_type: str) -> Attachment:
+    path, sha = keep_attachment(data)
+    return Attachment.objects.create(
+        ticket=t, name=name, size=len(data), content_type=content_type, sha256=sha, path=path
+    )  # fmt: skip
+
+
+def test_it_lists_the_attachments_and_serves_each_as_a_download(world: World) -> None:
+    t = suggested(world)
+    pdf = attach(t, "nota fiscal.pdf", b"%PDF-1.4 " + b"0" * 12_279, "application/pdf")
+    exe = attach(t, 'setup"\r\n.exe', b"MZ" + b"\0" * 2_000_000, "application/x-msdownload")
+    alice = client_for(world.alice)
+    html = text_of(alice.get(page_of(t)))
+    assert "nota fiscal.pdf" in html and "12,0\xa0KB" in html and "1,9\xa0MB" in html
+    assert reverse("tickets:attachment", args=[t.code, pdf.pk]) in html
+    response = alice.get(reverse("tickets:attachment", args=[t.code, pdf.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="nota fiscal.pdf"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content).startswith(b"%PDF-1.4")
+    response = alice.get(reverse("tickets:attachment", args=[t.code, exe.pk]))
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"] == 'attachment; filename="setup_.exe"'
+
+
+def test_a_file_is_404_to_a_partner_agent_of_another_partner_and_under_another_ticket(world: World) -> None:
+    t = suggested(world)  # Calçados Bento, partner Sul
+    other = open_ticket(world.carla, "Cedro")
+    f = attach(t, "print.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, "image/png")
+    url = reverse("tickets:attachment", args=[t.code, f.pk])
+    assert client_for(world.paulo).get(url).status_code == 200
+    assert client_for(world.nina).get(url).status_code == 404
+    assert client_for(world.walter).get(url).status_code == 403
+    assert client_for(world.alice).get(reverse("tickets:attachment", args=[other.code, f.pk])).status_code == 404
+
+
+def test_a_customer_message_folds_its_quoted_history_away_keeping_it_on_the_page(world: World) -> None:
+    t = open_ticket(world.gabriela, "Erro", priority="P2")
+    reply = (
+        "Ainda com erro na loja Centro.\n\n"
+        "Em ter., 24 de nov. de 2026 às 10:00, Suporte <suporte@sladesk.example> escreveu:\n"
+        "> Estamos verificando o servidor."
+    )
+    actions.do_add_customer_reply(t, None, reply)
+    response = client_for(world.alice).get(page_of(t))
+    (entry,) = [e for e in response.context["timeline"] if e.action == "customer_reply"]
+    assert entry.body == "Ainda com erro na loja Centro."
+    assert entry.quoted.endswith("> Estamos verificando o servidor.")
+    html = text_of(response)
+    assert "Mostrar o histórico citado" in html and "&gt; Estamos verificando o servidor." in html
+    assert t.messages.get(kind=Message.Kind.INBOUND, body=reply)  # the original, whole

@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from sladesk.staff.access import customer_filter
 from sladesk.staff.models import StaffProfile
 from sladesk.tickets import clocks
-from sladesk.tickets.models import OPEN_STATUSES, Status, Ticket, TicketEvent, TicketMetric
+from sladesk.tickets.models import OPEN_STATUSES, Message, Status, Ticket, TicketEvent, TicketMetric
 
 timeline_json = clocks.timeline_json
 
@@ -95,7 +95,21 @@ def ticket_json(ticket: Ticket, now: datetime) -> dict[str, Any]:
             {"to": m.to, "subject": m.subject, "attempts": m.attempts, "error": m.last_error, "at": _iso(m.failed_at)}
             for m in ticket.outboxmessage_set.filter(failed_at__isnull=False).order_by("pk")
         ],
+        # The intake's triage: suggestions until an agent confirms them.
+        "suggested_priority": ticket.suggested_priority or None,
+        "scope_category": ticket.category or ticket.suggested_category or None,
+        "missing_info": list(ticket.missing_information or []),
+        "messages": [message_json(m) for m in ticket.messages.select_related("author_staff", "author_person")],
+        "attachments": [
+            {"name": a.name, "size": a.size, "content_type": a.content_type} for a in ticket.attachments.order_by("pk")
+        ],
     }
+
+
+def message_json(m: Message) -> dict[str, Any]:
+    """A message as agents see it: who wrote it (an email, or "system"), when, and its text."""
+    author = m.author_staff.email if m.author_staff else m.author_person.email if m.author_person else ""
+    return {"kind": m.kind, "author": author or "system", "at": _iso(m.created_at), "body": m.body}
 
 
 def event_json(e: TicketEvent) -> dict[str, Any]:

@@ -1,8 +1,10 @@
-"""A ticket's history as the desk shows it: the event log with its messages,
-field changes and the deadlines before and after each SLA event."""
+"""A ticket's history as the desk shows it: the event log with its messages (a customer's
+with its quoted history and signature folded away, the original kept), the files that came
+with them, field changes and the deadlines before and after each SLA event."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -12,8 +14,9 @@ from django.utils.translation import gettext as _
 
 from sladesk.core.policy import Policy
 from sladesk.directory.models import Person, Store
-from sladesk.tickets.models import Message, Status, Ticket, TicketEvent
-from sladesk.tickets.presenters import format_when, metric_label, state_text
+from sladesk.intake.parse import split_quoted
+from sladesk.tickets.models import Attachment, Message, Status, Ticket, TicketEvent
+from sladesk.tickets.presenters import format_when, metric_label, policy_label, state_text
 
 
 def action_text(action: str) -> str:
@@ -30,6 +33,7 @@ def action_text(action: str) -> str:
         "note": _("Nota interna"),
         "assign": _("Responsável alterado"),
         "set_affected": _("Usuário afetado alterado"),
+        "set_category": _("Categoria confirmada"),
         "out_of_scope": _("Fora do escopo"),
         "sla_breached": _("Prazo de SLA estourado"),
         "customer_message_kept": _("Mensagem do cliente guardada (não abriu chamado)"),
@@ -54,13 +58,36 @@ class Entry:
     changes: list[tuple[str, str, str]] = field(default_factory=list)  # (what, before, after)
     deadlines: list[Deadline] = field(default_factory=list)
     sla: bool = False  # the event moves an SLA clock
+    quoted: str = ""  # a customer message's quoted history and signature, folded away
+    attachments: list[Attachment] = field(default_factory=list)
+
+    def show(self, body: str, kind: str) -> None:
+        """The message's text: a customer's new part apart from what it quotes."""
+        self.message_kind = kind
+        self.body, self.quoted = split_quoted(body) if kind == Message.Kind.INBOUND else (body, "")
 
 
-def entries(ticket: Ticket, events: list[TicketEvent], orphans: list[Message], policy: Policy) -> list[Entry]:
-    """Events in order, each with its message; messages with no event (if any) by time."""
+def entries(
+    ticket: Ticket, events: list[TicketEvent], orphans: list[Message], policy: Policy, *,
+    attachments: Sequence[Attachment] = (), described: int | None = None,
+) -> list[Entry]:  # fmt: skip
+    """Events in order, each with its message and the files that came with it; messages with
+    no event (if any) by time. ``described``: the request's own message (the created event's)."""
     people = _staff_names(events)
-    out = [_entry(ticket, e, policy, people) for e in events]
-    out += [Entry(m.created_at, "message", _kind_text(m.kind), _author(m), m.body, m.kind) for m in orphans]
+    files: dict[int, list[Attachment]] = {}
+    for a in attachments:
+        if a.message_id is not None:
+            files.setdefault(a.message_id, []).append(a)
+    out = []
+    for e in events:
+        entry = _entry(ticket, e, policy, people)
+        message = e.message_id or (described if e.action == "created" else None)
+        entry.attachments = files.get(message, []) if message else []
+        out.append(entry)
+    for m in orphans:
+        entry = Entry(m.created_at, "message", _kind_text(m.kind), _author(m), attachments=files.get(m.pk, []))
+        entry.show(m.body, m.kind)
+        out.append(entry)
     out.sort(key=lambda e: e.at)
     return out
 
@@ -68,10 +95,10 @@ def entries(ticket: Ticket, events: list[TicketEvent], orphans: list[Message], p
 def _entry(ticket: Ticket, e: TicketEvent, policy: Policy, people: dict[str, dict[int, str]]) -> Entry:
     entry = Entry(e.at, e.action, action_text(e.action), e.actor_label or _("sistema"), sla=bool(e.sla_type))
     if e.message is not None:
-        entry.body, entry.message_kind = e.message.body, e.message.kind
+        entry.show(e.message.body, e.message.kind)
     elif e.action == "created":
-        entry.body, entry.message_kind = ticket.description, Message.Kind.INBOUND
-    entry.changes = _changes(e, people)
+        entry.show(ticket.description, Message.Kind.INBOUND)
+    entry.changes = _changes(e, people, policy)
     entry.deadlines = _deadlines(e, policy)
     if e.action == "customer_message_kept":
         entry.changes = [(_("motivo"), "", str((e.after or {}).get("reason", "")))]
@@ -83,7 +110,7 @@ def _entry(ticket: Ticket, e: TicketEvent, policy: Policy, people: dict[str, dic
     return entry
 
 
-def _changes(e: TicketEvent, people: dict[str, dict[int, str]]) -> list[tuple[str, str, str]]:
+def _changes(e: TicketEvent, people: dict[str, dict[int, str]], policy: Policy) -> list[tuple[str, str, str]]:
     out = []
     labels = {
         "status": _("situação"),
@@ -96,13 +123,16 @@ def _changes(e: TicketEvent, people: dict[str, dict[int, str]]) -> list[tuple[st
     }
     for key, label in labels.items():
         if key in (e.after or {}) and e.action != "created":
-            out.append((label, _value(key, (e.before or {}).get(key), people), _value(key, e.after[key], people)))
+            before, after = (e.before or {}).get(key), e.after[key]
+            out.append((label, _value(key, before, people, policy), _value(key, after, people, policy)))
     return out
 
 
-def _value(key: str, value: Any, people: dict[str, dict[int, str]]) -> str:
+def _value(key: str, value: Any, people: dict[str, dict[int, str]], policy: Policy) -> str:
     if value in (None, ""):
         return "—"
+    if key == "category" and value in policy.scope.categories:
+        return policy_label(policy.scope.categories[value])
     if key == "status":
         return str(Status(value).label) if value in Status.values else str(value)
     if key in people:

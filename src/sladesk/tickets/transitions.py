@@ -50,6 +50,7 @@ TRANSITIONS: dict[str, dict[str, Step]] = {
     "note": _same(EVERY),
     "assign": _same(WORKABLE),
     "set_affected": _same(WORKABLE),
+    "set_category": _same(WORKABLE),  # an in-scope category confirmed: no clock sees it
     # A customer's message that could not open its follow-up, kept on the old ticket.
     "customer_message_kept": _same(EVERY),
     "out_of_scope": _to(OPEN_STATUSES, S.CLOSED, "out_of_scope"),

@@ -7,6 +7,8 @@ change is a ``do_*`` action; a refused action is a message on the page.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,8 +17,8 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,6 +28,7 @@ from sladesk.core.policy import Policy
 from sladesk.core.replay import evaluation_to_json
 from sladesk.directory import entitlement
 from sladesk.directory.models import Person
+from sladesk.intake.store import attachment_path
 from sladesk.policies.service import current_policy
 from sladesk.staff.access import may_see_customer, profile_of
 from sladesk.staff.models import StaffProfile
@@ -42,7 +45,7 @@ from sladesk.tickets.forms import (
     PriorityForm,
     TextForm,
 )
-from sladesk.tickets.models import Message, Ticket
+from sladesk.tickets.models import Attachment, Message, Ticket
 from sladesk.tickets.presenters import policy_label, short_metric_label, sla_panel
 from sladesk.tickets.timeline import entries
 
@@ -104,6 +107,18 @@ def _plain_form(cls: type[django_forms.Form]) -> Callable[..., django_forms.Form
     return lambda data, ticket: cls(data)
 
 
+class CategoryForm(django_forms.Form):
+    """An in-scope category of the policy (out of scope closes the ticket: ``OutOfScopeForm``)."""
+
+    category = django_forms.ChoiceField(label=gettext_lazy("Categoria"))
+
+    def __init__(self, *args: Any, policy: Policy, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["category"]
+        assert isinstance(field, django_forms.ChoiceField)
+        field.choices = [(c.name, policy_label(c)) for c in policy.scope.categories.values() if c.in_scope]
+
+
 ACTIONS: dict[str, Action] = {
     "set_priority": Action(
         _policy_form(PriorityForm),
@@ -145,6 +160,11 @@ ACTIONS: dict[str, Action] = {
         _ticket_form(AffectedForm),
         lambda t, u, d: actions.do_set_ticket_affected(t, u, d.get("affected_person"), d.get("affected_store")),
         gettext_lazy("Usuário afetado e loja alterados."),
+    ),
+    "set_category": Action(
+        _policy_form(CategoryForm),
+        lambda t, u, d: actions.do_set_ticket_category(t, u, d["category"]),
+        gettext_lazy("Categoria confirmada."),
     ),
     "out_of_scope": Action(
         _policy_form(OutOfScopeForm),
@@ -203,8 +223,10 @@ def _render_detail(
     policy = clocks.policy_for(ticket)
     events = list(ticket.events.select_related("message__author_staff", "message__author_person").order_by("seq"))
     linked = {e.message_id for e in events if e.message_id}
-    orphans = [m for m in ticket.messages.select_related("author_staff", "author_person") if m.pk not in linked]
-    orphans = [m for m in orphans if not _is_description(ticket, m)]
+    messages_ = list(ticket.messages.select_related("author_staff", "author_person"))
+    orphans = [m for m in messages_ if m.pk not in linked and not _is_description(ticket, m)]
+    files = list(ticket.attachments.all())
+    described = next((m.pk for m in messages_ if _is_description(ticket, m)), None)
     # What clocks.metrics_json(ticket, now) returns, with the events already loaded and
     # the engine's anchors at hand (a breached metric may still be running).
     evaluation = clocks.evaluate_ticket(ticket, max(now, ticket.received_at), events)
@@ -216,15 +238,54 @@ def _render_detail(
     context = {
         "ticket": ticket,
         "policy": policy,
-        "timeline": entries(ticket, events, orphans, policy),
+        "timeline": entries(ticket, events, orphans, policy, attachments=files, described=described),
         "sla": sla_panel(sla, running, policy, now),
         "sla_priority": sla["priority"],
         "forms": forms,
         "missing": _missing(ticket, policy),
         "failed_emails": list(ticket.outboxmessage_set.filter(failed_at__isnull=False).order_by("pk")),
         "now": now,
+        "suggestions": suggestions(ticket, policy),
+        "outage": bool((ticket.triage or {}).get("outage")) and not ticket.priority,
+        "category_label": _category_label(ticket.category, policy),
+        "attachments": files,
     }
     return render(request, "tickets/detail.html", context, status=status)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """What the intake's triage suggests, why, and the action that accepts it; ``confirm``:
+    accepting it closes the ticket (out of scope), so the page asks first."""
+
+    kind: str  # priority | category
+    value: str  # the code: P1, bug, usage...
+    label: str
+    reason: str
+    action: str
+    confirm: bool = False
+
+
+def suggestions(ticket: Ticket, policy: Policy) -> list[Suggestion]:
+    """The triage's suggestions that still differ from what is set on the ticket, while the
+    ticket can still take them (a closed ticket has nothing left to accept)."""
+    reasons = ticket.triage or {}
+    out = []
+    priority = ticket.suggested_priority
+    if priority and priority != ticket.priority and priority in policy.priorities:
+        label = policy_label(policy.priorities[priority])
+        out.append(Suggestion("priority", priority, label, str(reasons.get("priority_reason", "")), "set_priority"))
+    category = policy.scope.categories.get(ticket.suggested_category)
+    if category is not None and category.name != ticket.category:
+        action = "set_category" if category.in_scope else "out_of_scope"
+        reason = str(reasons.get("category_reason", ""))
+        out.append(Suggestion("category", category.name, policy_label(category), reason, action, not category.in_scope))
+    return [s for s in out if _allowed(ticket, s.action)]
+
+
+def _category_label(name: str, policy: Policy) -> str:
+    category = policy.scope.categories.get(name)
+    return policy_label(category) if category is not None else name
 
 
 def _show_current(forms: dict[str, django_forms.Form], ticket: Ticket) -> None:
@@ -251,6 +312,39 @@ def _is_description(ticket: Ticket, m: Message) -> bool:
 def _missing(ticket: Ticket, policy: Any) -> list[str]:
     labels = {i.key: i.label for i in policy.required_information}
     return [_(labels.get(key, key)) for key in ticket.missing_information or []]
+
+
+# ---- attachments ------------------------------------------------------------------------
+SHOWN_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"})
+HIDDEN = ("Cc", "Cf", "Zl", "Zp")
+UNSAFE_IN_NAMES = re.compile(r'[\x00-\x1f\x7f"\\/:*?<>|]+')
+
+
+def safe_filename(name: str, pk: int) -> str:
+    """The stored name (already safe when kept) made safe again for a download header: no
+    control or direction characters (an "exe.pdf" spoof), no path or quote characters."""
+    name = "".join(c for c in unicodedata.normalize("NFC", name) if unicodedata.category(c) not in HIDDEN)
+    cleaned = UNSAFE_IN_NAMES.sub("_", name).strip(" ._")[:150]
+    return cleaned or f"anexo-{pk}"
+
+
+@login_required
+def attachment(request: HttpRequest, code: str, pk: int) -> FileResponse:
+    """A file of the ticket, to whoever may see the ticket (404 to anyone else), always as a
+    download: never shown inline by the desk's origin, never sniffed into something else."""
+    ticket = get_ticket_for_staff(request, code)
+    item: Attachment = get_object_or_404(ticket.attachments, pk=pk)
+    try:
+        data = attachment_path(item.path).open("rb")
+    except OSError:
+        raise Http404("the attachment's file is missing") from None
+    content_type = item.content_type if item.content_type in SHOWN_TYPES else "application/octet-stream"
+    response = FileResponse(
+        data, as_attachment=True, filename=safe_filename(item.name, item.pk), content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # ---- the phone intake ------------------------------------------------------------------
