@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models.functions import Lower
 
 from sladesk.directory.audit import Received, record_import
 from sladesk.directory.importer import ContractRecord, DirectoryImport, PersonRecord, check_import, parse_files
-from sladesk.directory.models import Contract, Customer, ImportRun, Partner, Person, Store
+from sladesk.directory.models import Contract, Customer, ImportRun, Partner, Person, Store, digits
 
-CHUNK = 500  # keeps `IN (...)` lists well inside every database's limit on query parameters
+CHUNK = 500  # rows per statement (or `IN (...)` list): a few queries per chunk, none per row
 
 
 @dataclass
@@ -87,10 +88,8 @@ def do_import_directory(received: Received, *, dry_run: bool = False) -> ImportO
             problems = [str(problem) for problem in batch.problems]
             return ImportOutcome(batch, record_import(received, ImportRun.Outcome.REJECTED, problems, []), None)
         plan = _plan(batch, ImportReport(dry_run=dry_run))
-        partners = _new_partners(batch, plan.report)
-        stores = _new_stores(batch, plan.report)
         if not dry_run:
-            _write(plan, partners, stores)
+            _write(plan)
         outcome = ImportRun.Outcome.DRY_RUN if dry_run else ImportRun.Outcome.IMPORTED
         run = record_import(received, outcome, [], plan.report.lines())
     return ImportOutcome(batch, run, plan.report)
@@ -109,42 +108,50 @@ def _lock_directory() -> None:
         cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
 
 
+# Planning: what differs between the files and the database -----------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """A person of the files who is in the database already, as the import compares them."""
+
+    pk: int
+    state: tuple[Any, ...]  # as _person_wanted
+    manager_email: str
+
+
 @dataclass
 class _Plan:
     """What differs between the files and the database, found before anything is written."""
 
     report: ImportReport
-    customers: dict[str, Customer]  # by code, as they are now
-    people: dict[str, Person]  # by email, as they are now
+    customers: dict[str, Customer]  # by code, as they are now (with contract and partner)
+    people: dict[str, _Known]  # by email, as they are now
     contracts: list[ContractRecord] = field(default_factory=list)  # to write
-    persons: list[PersonRecord] = field(default_factory=list)  # to write
-    managers: list[PersonRecord] = field(default_factory=list)  # whose manager changes
+    persons: list[PersonRecord] = field(default_factory=list)  # to write (new, changed or another manager)
     deactivate: list[int] = field(default_factory=list)  # person ids
+    partners: dict[str, int] = field(default_factory=dict)  # pk by lower-case name, as they are now
+    new_partners: list[str] = field(default_factory=list)
+    stores: dict[tuple[str, str], int] = field(default_factory=dict)  # pk by (customer code, name)
+    new_stores: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _plan(batch: DirectoryImport, report: ImportReport) -> _Plan:
     codes = {r.customer for r in batch.contracts} | {r.customer for r in batch.people}
-    customers = Customer.objects.filter(code__in=codes).select_related("contract__partner")
-    people = _people_by_email([r.email for r in batch.people])
-    plan = _Plan(report, {c.code: c for c in customers}, people)
+    plan = _Plan(report, _customers_by_code(codes), _people_by_email(r.email for r in batch.people))
     for contract in batch.contracts:
         if report.customers.count(_contract_now(plan.customers.get(contract.customer)), _contract_wanted(contract)):
             plan.contracts.append(contract)
     for person in batch.people:
-        _plan_person(plan, person)
+        known = plan.people.get(person.email)
+        before = (known.state, known.manager_email) if known else None
+        if report.people.count(before, (_person_wanted(person), person.manager_email)):
+            plan.persons.append(person)
     plan.deactivate = _absentees(batch)
     report.people.deactivated = len(plan.deactivate)
+    _plan_partners(batch, plan)
+    _plan_stores(batch, plan)
     return plan
-
-
-def _plan_person(plan: _Plan, r: PersonRecord) -> None:
-    person = plan.people.get(r.email)
-    manager_now = (person.manager.email if person.manager else "") if person else None
-    before = (_person_now(person), manager_now) if person else None
-    if plan.report.people.count(before, (_person_wanted(r), r.manager_email)):
-        plan.persons.append(r)
-    if manager_now != r.manager_email and (person or r.manager_email):
-        plan.managers.append(r)
 
 
 def _contract_now(customer: Customer | None) -> tuple[Any, ...] | None:
@@ -163,13 +170,27 @@ def _contract_wanted(r: ContractRecord) -> tuple[Any, ...]:
     return (r.customer_name, r.model, r.partner.lower(), r.support_seats, *flags, r.starts_on, r.ends_on)
 
 
-def _person_now(p: Person) -> tuple[Any, ...]:
-    store = p.store.name if p.store else ""
-    return (p.customer.code, store, p.name, p.phone, p.role, p.support_seat, p.is_active)
-
-
 def _person_wanted(r: PersonRecord) -> tuple[Any, ...]:
     return (r.customer, r.store, r.name, r.phone, r.role, r.support_seat, True)
+
+
+def _customers_by_code(codes: Iterable[str]) -> dict[str, Customer]:
+    found: dict[str, Customer] = {}
+    for chunk in _chunks(sorted(set(codes))):
+        found |= {c.code: c for c in Customer.objects.filter(code__in=chunk).select_related("contract__partner")}
+    return found
+
+
+def _people_by_email(emails: Iterable[str]) -> dict[str, _Known]:
+    found: dict[str, _Known] = {}
+    columns = ("pk", "lower_email", "customer__code", "store__name", "name", "phone", "role", "support_seat")
+    for chunk in _chunks(sorted(set(emails))):
+        people = Person.objects.annotate(lower_email=Lower("email")).filter(lower_email__in=chunk)
+        for pk, email, code, store, *rest, active, manager in people.values_list(
+            *columns, "is_active", "manager__email"
+        ):
+            found[email] = _Known(pk, (code, store or "", *rest, active), (manager or "").lower())
+    return found
 
 
 def _absentees(batch: DirectoryImport) -> list[int]:
@@ -179,91 +200,227 @@ def _absentees(batch: DirectoryImport) -> list[int]:
     return [pk for pk, email in active if email.lower() not in listed]
 
 
-def _new_partners(batch: DirectoryImport, report: ImportReport) -> list[str]:
+def _plan_partners(batch: DirectoryImport, plan: _Plan) -> None:
+    # the oldest of two names that differ only in case wins, as a search by name finds it first
+    plan.partners = {name.lower(): pk for pk, name in Partner.objects.order_by("-pk").values_list("pk", "name")}
     wanted = {r.partner.lower(): r.partner for r in reversed(batch.contracts) if r.partner}
-    known = set(Partner.objects.annotate(lower_name=Lower("name")).values_list("lower_name", flat=True))
-    new = [name for key, name in wanted.items() if key not in known]
-    report.partners_created = len(new)
-    return new
+    plan.new_partners = [name for key, name in wanted.items() if key not in plan.partners]
+    plan.report.partners_created = len(plan.new_partners)
 
 
-def _new_stores(batch: DirectoryImport, report: ImportReport) -> list[tuple[str, str]]:
+def _plan_stores(batch: DirectoryImport, plan: _Plan) -> None:
     wanted = {(r.customer, r.store) for r in batch.people if r.store}
-    codes = {code for code, _ in wanted}
-    known = set(Store.objects.filter(customer__code__in=codes).values_list("customer__code", "name"))
-    new = sorted(wanted - known)
-    report.stores_created = len(new)
-    return new
+    for chunk in _chunks(sorted({code for code, _ in wanted})):
+        stores = Store.objects.filter(customer__code__in=chunk).values_list("customer__code", "name", "pk")
+        plan.stores |= {(code, name): pk for code, name, pk in stores}
+    plan.new_stores = sorted(wanted - set(plan.stores))
+    plan.report.stores_created = len(plan.new_stores)
 
 
-# Writing -------------------------------------------------------------------------------------
+# Writing, a few statements per chunk of rows --------------------------------------------------
+
+CONTRACT_FIELDS = [
+    "model",
+    "partner",
+    "support_seats",
+    "oto",
+    "context",
+    "csm",
+    "partner_hours",
+    "training",
+    "starts_on",
+    "ends_on",
+]
 
 
-def _write(plan: _Plan, partners: list[str], stores: list[tuple[str, str]]) -> None:
-    Partner.objects.bulk_create(Partner(name=name) for name in partners)
-    for record in plan.contracts:
-        _save_contract(plan, record)
-    customers = plan.customers  # every customer the files name, new ones included by now
-    Store.objects.bulk_create(Store(customer=customers[code], name=name) for code, name in stores)
+def _write(plan: _Plan) -> None:
+    _save_partners(plan)
+    customers = _save_customers(plan)
+    _save_stores(plan, customers)
     _save_people(plan, customers)
-    _save_managers(plan)
     for ids in _chunks(plan.deactivate):
         Person.objects.filter(pk__in=ids).update(is_active=False, support_seat=False)
 
 
-def _save_contract(plan: _Plan, r: ContractRecord) -> None:
-    customer = plan.customers.get(r.customer) or Customer(code=r.customer)
-    if customer.pk is None or customer.name != r.customer_name:
-        customer.name = r.customer_name
-        customer.save()
-        plan.customers[r.customer] = customer
-    partner = Partner.objects.filter(name__iexact=r.partner).order_by("pk").first() if r.partner else None
-    values = {
-        "model": r.model,
-        "partner": partner,
-        "support_seats": r.support_seats,
-        "oto": r.oto,
-        "context": r.context,
-        "csm": r.csm,
-        "partner_hours": r.partner_hours,
-        "training": r.training,
-        "starts_on": r.starts_on,
-        "ends_on": r.ends_on,
-    }
-    Contract.objects.update_or_create(customer=customer, defaults=values)
+def _save_partners(plan: _Plan) -> None:
+    # bulk_create sets the primary keys (RETURNING: PostgreSQL, SQLite 3.35 and later)
+    created = Partner.objects.bulk_create([Partner(name=name) for name in plan.new_partners], batch_size=CHUNK)
+    plan.partners |= {p.name.lower(): p.pk for p in created}
 
 
-def _save_people(plan: _Plan, customers: dict[str, Customer]) -> None:
-    codes = {r.customer for r in plan.persons}
-    stores = {(s.customer_id, s.name): s for s in Store.objects.filter(customer__code__in=codes)}
-    for r in plan.persons:
-        person = plan.people.get(r.email) or Person(email=r.email)
-        person.customer = customers[r.customer]
-        person.store = stores[(person.customer.pk, r.store)] if r.store else None
-        person.name, person.phone, person.role = r.name, r.phone, r.role
-        person.support_seat, person.is_active = r.support_seat, True
-        person.save()
-        plan.people[r.email] = person
+def _save_customers(plan: _Plan) -> dict[str, int]:
+    """Customers and contracts of the contracts to write; returns every named customer's pk by code."""
+    new: list[Customer] = []
+    renamed: list[Customer] = []
+    for r in plan.contracts:
+        customer = plan.customers.get(r.customer)
+        if customer is None:
+            new.append(Customer(code=r.customer, name=r.customer_name))
+        elif customer.name != r.customer_name:
+            customer.name = r.customer_name
+            renamed.append(customer)
+    Customer.objects.bulk_create(new, batch_size=CHUNK)
+    Customer.objects.bulk_update(renamed, ["name"], batch_size=CHUNK)
+    plan.customers |= {c.code: c for c in new}
+    fresh = {c.code for c in new}
+    created: list[Contract] = []
+    changed: list[Contract] = []
+    for r in plan.contracts:
+        customer = plan.customers[r.customer]
+        contract: Contract | None = None if r.customer in fresh else getattr(customer, "contract", None)
+        values = {name: getattr(r, name) for name in CONTRACT_FIELDS if name != "partner"}
+        values["partner_id"] = plan.partners[r.partner.lower()] if r.partner else None
+        if contract is None:
+            created.append(Contract(customer=customer, **values))
+        else:
+            for name, value in values.items():
+                setattr(contract, name, value)
+            changed.append(contract)
+    Contract.objects.bulk_create(created, batch_size=CHUNK)
+    Contract.objects.bulk_update(changed, CONTRACT_FIELDS, batch_size=CHUNK)
+    return {code: c.pk for code, c in plan.customers.items()}
 
 
-def _save_managers(plan: _Plan) -> None:
-    wanted = {r.manager_email for r in plan.managers} - {""}
-    managers = {email: p.pk for email, p in plan.people.items() if email in wanted}
-    managers |= {email: p.pk for email, p in _people_by_email(wanted - set(managers)).items()}
-    for r in plan.managers:
-        person = plan.people[r.email]
-        person.manager_id = managers[r.manager_email] if r.manager_email else None
-        person.save(update_fields=["manager"])
+def _save_stores(plan: _Plan, customers: dict[str, int]) -> None:
+    new = [Store(customer_id=customers[code], name=name) for code, name in plan.new_stores]
+    Store.objects.bulk_create(new, batch_size=CHUNK)
+    plan.stores |= {key: store.pk for key, store in zip(plan.new_stores, new, strict=True)}
 
 
-def _people_by_email(emails: Iterable[str]) -> dict[str, Person]:
-    found: dict[str, Person] = {}
+def _save_people(plan: _Plan, customers: dict[str, int]) -> None:
+    """New people first, managers before the people they manage, so that nearly every manager
+    has a pk when a person is written; the few left (a manager in the same chunk, a circle of
+    managers) get theirs in a last pass. Then the people who change, managers and all."""
+    ids = {email: known.pk for email, known in plan.people.items()}
+    new = [r for r in plan.persons if r.email not in ids]
+    outside = {r.manager_email for r in plan.persons} - set(ids) - {r.email for r in new} - {""}
+    ids |= _pks_by_email(outside)
+    late: list[PersonRecord] = []
+    for chunk in _chunks(_managers_first(new), _rows_per_statement(len(PERSON_FIELDS))):
+        rows = [_person_row(plan, customers, r, ids.get(r.manager_email)) for r in chunk]
+        ids |= _insert(Person, PERSON_FIELDS, rows, key="email")
+        late += [r for r, row in zip(chunk, rows, strict=True) if r.manager_email and row[-1] is None]
+    changed = [r for r in plan.persons if r.email in plan.people]
+    _update(
+        Person,
+        PERSON_FIELDS,
+        [(ids[r.email], *_person_row(plan, customers, r, ids.get(r.manager_email))) for r in changed],
+    )
+    _update(Person, ["manager"], [(ids[r.email], ids[r.manager_email]) for r in late])
+
+
+PERSON_FIELDS = [
+    "customer",
+    "store",
+    "name",
+    "email",
+    "phone",
+    "phone_digits",
+    "role",
+    "support_seat",
+    "is_active",
+    "manager",  # last: _save_people looks at it
+]
+
+
+def _person_row(plan: _Plan, customers: dict[str, int], r: PersonRecord, manager_id: int | None) -> tuple[Any, ...]:
+    """A person's PERSON_FIELDS; as Person.save() would, the email lower-case and the phone's digits."""
+    store = plan.stores[(r.customer, r.store)] if r.store else None
+    row = (customers[r.customer], store, r.name, r.email, r.phone, digits(r.phone), r.role, r.support_seat, True)
+    return (*row, manager_id)
+
+
+# People are written by statements made here: one per chunk of rows, with no model instance
+# per row. Django's bulk_update writes a CASE per field and per row, and took minutes for
+# 100,000 people; its bulk_create spends most of its time preparing each value.
+
+
+def _insert(model: type[models.Model], fields: list[str], rows: list[tuple[Any, ...]], key: str) -> dict[Any, int]:
+    """INSERT the rows in one statement; the new primary keys by their value of field ``key``.
+
+    RETURNING: PostgreSQL, and SQLite from 3.35."""
+    if not rows:
+        return {}
+    columns = ", ".join(_column(model, name)[0] for name in fields)
+    values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
+    returning = f"{_column(model, 'pk')[0]}, {_column(model, key)[0]}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_table(model)} ({columns}) VALUES {values} RETURNING {returning}",  # noqa: S608
+            [value for row in rows for value in row],
+        )
+        return {found: pk for pk, found in cursor.fetchall()}
+
+
+def _update(model: type[models.Model], fields: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """UPDATE the rows, each ``(pk, *values of fields)``: ``UPDATE ... FROM (VALUES ...)``, one
+    statement per chunk (PostgreSQL; SQLite from 3.33). The casts give each column of VALUES
+    its type on PostgreSQL, where a column of NULLs would be text."""
+    table, width = _table(model), len(fields) + 1
+    pk, pk_type = _column(model, "pk")
+    sets = ", ".join(
+        f"{column} = CAST(v.column{i} AS {db_type})"
+        for i, (column, db_type) in enumerate((_column(model, name) for name in fields), start=2)
+    )
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows, _rows_per_statement(width)):
+            values = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(chunk))
+            cursor.execute(
+                f"UPDATE {table} SET {sets} FROM (VALUES {values}) AS v "  # noqa: S608
+                f"WHERE {table}.{pk} = CAST(v.column1 AS {pk_type})",
+                [value for row in chunk for value in row],
+            )
+
+
+def _table(model: type[models.Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _column(model: type[models.Model], name: str) -> tuple[str, str]:
+    """A field's column, quoted, and its type in this database."""
+    field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column
+    db_type = field.rel_db_type(connection) if field.primary_key else field.db_type(connection)  # not serial
+    return connection.ops.quote_name(field.column), str(db_type)
+
+
+def _rows_per_statement(width: int) -> int:
+    """At most CHUNK rows, and no more query parameters than the database takes: SQLite says
+    how many (32,766 by default since 3.32; Django assumes the older 999); PostgreSQL 65,535."""
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        limit: int = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    else:
+        limit = connection.features.max_query_params or 65_535
+    return max(1, min(CHUNK, limit // width))
+
+
+def _managers_first(records: list[PersonRecord]) -> list[PersonRecord]:
+    """The records ordered by how many managers above them are also among them (stable)."""
+    manager = {r.email: r.manager_email for r in records}
+    depth: dict[str, int] = {}
+    for r in records:
+        chain, seen, email = [], set(), r.email
+        while email in manager and email not in depth and email not in seen:  # up to a known one or a circle
+            chain.append(email)
+            seen.add(email)
+            email = manager[email]
+        level = depth.get(email, -1)
+        for email in reversed(chain):
+            level += 1
+            depth[email] = level
+    return sorted(records, key=lambda r: depth[r.email])
+
+
+def _pks_by_email(emails: Iterable[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
     for chunk in _chunks(sorted(set(emails))):
         people = Person.objects.annotate(lower_email=Lower("email")).filter(lower_email__in=chunk)
-        found |= {p.email.lower(): p for p in people.select_related("customer", "store", "manager")}
+        found |= dict(people.values_list("lower_email", "pk"))
     return found
 
 
-def _chunks(items: list[Any]) -> Iterator[list[Any]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
+def _chunks(items: list[Any], size: int | None = None) -> Iterator[list[Any]]:
+    step = size or CHUNK
+    for start in range(0, len(items), step):
+        yield items[start : start + step]
