@@ -21,7 +21,7 @@ from sladesk.core.instants import from_us, to_us
 from sladesk.core.policy import Policy
 from sladesk.directory.models import Partner
 from sladesk.policies.models import PolicyVersion
-from sladesk.policies.service import policy_of
+from sladesk.policies.service import current_policy, policy_of
 from sladesk.staff.access import visible_customers
 from sladesk.staff.models import StaffProfile
 from sladesk.tickets.models import OPEN_STATUSES, Channel, Status, Ticket
@@ -119,6 +119,7 @@ class Row:
     cells: list[Badge | None]  # one per column (metric) of the queue; None where it does not apply
     status: str  # the status and channel in words (translated once per page, not per row)
     channel: str
+    flagged: bool = False  # a suspected outage awaiting its priority: shown first, marked
 
     @property
     def late(self) -> bool:
@@ -139,6 +140,11 @@ def page(
     ``columns``: the metrics shown, in order (the current policy's)."""
     base = _filter(visible_to(profile), f, user, now).select_related("customer", "requester", "assignee")
     cursor = parse_cursor(f.after) if f.after else None
+    suspect = suspected_outage(current_policy())
+    # A request the intake took for an outage, with no priority confirmed yet, heads the first
+    # page (whatever its deadline: its clocks run on the default priority until someone looks).
+    flagged = list(base.filter(suspect).order_by("received_at", "pk")[:FLAGGED_MAX]) if cursor is None else []
+    base = base.exclude(suspect)
     tickets: list[Ticket] = []
     if cursor is None or cursor[0] is not None:
         timed = base.filter(next_due_at__isnull=False)
@@ -153,11 +159,22 @@ def page(
         tickets += list(untimed.order_by("pk")[: size + 1 - len(tickets)])
     more = len(tickets) > size
     tickets = tickets[:size]
-    prefetch_related_objects(tickets, "metrics")
-    return Page(_rows(tickets, columns, now), cursor_of(tickets[-1]) if more and tickets else "")
+    prefetch_related_objects([*flagged, *tickets], "metrics")
+    rows = _rows(flagged, columns, now, flagged=True) + _rows(tickets, columns, now)
+    return Page(rows, cursor_of(tickets[-1]) if more and tickets else "")
 
 
-def _rows(tickets: list[Ticket], columns: list[str], now: datetime) -> list[Row]:
+FLAGGED_MAX = 20
+
+
+def suspected_outage(policy: Policy) -> Q:
+    """Open, no priority set, and the intake suggested the phone's (the outage) priority."""
+    phone = policy.channels.get("phone")
+    urgent = phone.priorities[0] if phone is not None and phone.priorities else next(iter(policy.priorities))
+    return Q(status__in=OPEN_STATUSES, priority="", suggested_priority=urgent)
+
+
+def _rows(tickets: list[Ticket], columns: list[str], now: datetime, *, flagged: bool = False) -> list[Row]:
     policies = _policies(tickets)
     labels = {pk: {name: short_metric_label(name, p) for name in p.metrics} for pk, p in policies.items()}
     statuses = {s.value: str(s.label) for s in Status}
@@ -167,7 +184,7 @@ def _rows(tickets: list[Ticket], columns: list[str], now: datetime) -> list[Row]
         policy, version = policies[t.policy_version_id], t.policy_version_id
         badges = {b.name: b for b in queue_badges(list(t.metrics.all()), policy, now, labels[version])}
         cells = [badges.get(name) for name in columns]
-        rows.append(Row(t, cells, statuses.get(t.status, t.status), channels.get(t.channel, t.channel)))
+        rows.append(Row(t, cells, statuses.get(t.status, t.status), channels.get(t.channel, t.channel), flagged))
     return rows
 
 
