@@ -10,10 +10,13 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.test import override_settings
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from sladesk.intake.process import process_message
 from sladesk.tickets.models import Ticket
+from tests.intake.conftest import email
 from tests.web.conftest import PASSWORD, World, open_ticket
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls of the test are still sync.
@@ -166,3 +169,26 @@ def test_the_desk_speaks_english_on_request(page: Page, world: World) -> None:
     page.get_by_role("button", name="Mudar").click()
     expect(page.locator("h1")).to_have_text("Open tickets")
     expect(page.get_by_role("link", name="P1 call")).to_be_visible()
+
+
+def test_an_agent_releases_a_quarantined_email_and_follows_it_to_its_new_ticket(page: Page, world: World) -> None:
+    forged = {"Authentication-Results": "mx.vendor.example; spf=fail smtp.mailfrom=aurora.example; dkim=none"}
+    raw = email("gabriela@aurora.example", "Oto não abre no caixa", "Tela branca no caixa da loja Centro.",
+                headers=forged)  # fmt: skip
+    with override_settings(TRUSTED_AUTHSERV_ID="mx.vendor.example"):
+        held = process_message(raw, timezone.now() - timedelta(minutes=5))
+    assert (held.outcome, held.reason) == ("quarantined", "unauthenticated")
+    log_in(page, "alice@sladesk.example")
+    page.get_by_role("link", name="E-mails retidos").click()
+    expect(page).to_have_url(re.compile("/mail/$"))
+    row = page.locator(f"tr[data-mail='{held.mail_id}']")
+    expect(row).to_contain_text("remetente não autenticado")
+    row.get_by_role("link", name="Oto não abre no caixa").click()
+    expect(page.locator(".mail-text")).to_have_text("Tela branca no caixa da loja Centro.")
+    page.get_by_role("button", name="Liberar").click()
+    t = Ticket.objects.get()
+    expect(page.locator(".messages")).to_contain_text(f"chamado #{t.number} aberto")
+    page.get_by_role("link", name=f"chamado #{t.number}").click()
+    expect(page).to_have_url(re.compile(f"/t/{t.code}/$"))
+    expect(page.locator(".timeline")).to_contain_text("Tela branca no caixa da loja Centro.")
+    assert t.requester == world.gabriela

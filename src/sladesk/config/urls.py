@@ -12,5 +12,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
     path("i18n/", set_language, name="set_language"),
     path("directory/", include("sladesk.directory.urls")),
+    path("mail/", include("sladesk.intake.urls")),
     path("", include("sladesk.tickets.urls")),
 ]
