@@ -450,3 +450,10 @@ def test_it_reads_the_database_a_fixed_number_of_times(django_assert_max_num_que
     with django_assert_max_num_queries(3):
         check_import(batch)
     assert batch.problems == []
+
+
+def test_it_parses_the_files_without_the_database(django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    received = receive_files([contracts(AURORA), people(ALICE, DORA)])
+    with django_assert_num_queries(0):
+        batch = parse_files(received.files)
+    assert ([r.email for r in batch.people], batch.problems) == (["alice@aurora.example", "dora@aurora.example"], [])

@@ -32,7 +32,7 @@ from sladesk.directory.models import Contract, Customer, Person
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     file: str
     line: int  # 0: the file as a whole
@@ -44,7 +44,7 @@ class Problem:
         return f"{where}: {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ContractRecord:
     """One row of a contracts file: a customer and its contract."""
 
@@ -64,7 +64,7 @@ class ContractRecord:
     ends_on: date | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PersonRecord:
     """One row of a people file (email lower-case)."""
 
@@ -149,7 +149,7 @@ def _read_file(received: ReceivedFile, batch: DirectoryImport) -> None:
             message = f"{len(cells)} columns, expected {len(columns)} as in the header"
             batch.problems.append(Problem(path, line, "", message))
             continue
-        row = _Row(path, line, dict(zip(columns, (cell.strip() for cell in cells), strict=True)), batch.problems)
+        row = _Row(path, line, dict(zip(columns, map(str.strip, cells), strict=True)), batch.problems)
         if kind == "contracts":
             _add_contract(batch, _contract(row))
         else:
@@ -172,7 +172,7 @@ def _csv_rows(received: ReceivedFile, problems: list[Problem]) -> list[tuple[int
     rows, start = [], 1
     try:
         for cells in reader:
-            if any(cell.strip() for cell in cells):
+            if "".join(cells).strip():  # not a blank row
                 rows.append((start, cells))
             start = reader.line_num + 1
     except csv.Error as exc:
@@ -222,16 +222,24 @@ class _Row:
 
 # Rows -> records -----------------------------------------------------------------------------
 
+# The cell readers, made once (a file may have 100,000 rows).
+_CODE = fields.text(64)
+_NAME = fields.text(200)
+_OPTIONAL_NAME = fields.text(200, required=False)
+_PHONE = fields.text(40, required=False)
+_MODEL = fields.choice(Contract.Model.values)
+_ROLE = fields.choice(Person.Role.values)
+
 
 def _contract(row: _Row) -> ContractRecord:
     oto, context = row.read("platforms", fields.platforms, (True, False))
     record = ContractRecord(
         row.file,
         row.line,
-        customer=row.read("customer", fields.text(64), ""),
-        customer_name=row.read("customer_name", fields.text(200), ""),
-        model=row.read("model", fields.choice(Contract.Model.values), ""),
-        partner=row.read("partner", fields.text(200, required=False), ""),
+        customer=row.read("customer", _CODE, ""),
+        customer_name=row.read("customer_name", _NAME, ""),
+        model=row.read("model", _MODEL, ""),
+        partner=row.read("partner", _OPTIONAL_NAME, ""),
         # a bad cell reads as "enough seats", so that it is not also reported as too few
         support_seats=row.read("support_seats", fields.count, fields.MAX_SEATS),
         oto=oto,
@@ -259,12 +267,12 @@ def _person(row: _Row) -> PersonRecord:
     record = PersonRecord(
         row.file,
         row.line,
-        customer=row.read("customer", fields.text(64), ""),
-        store=row.read("store", fields.text(200, required=False), ""),
-        name=row.read("name", fields.text(200), ""),
+        customer=row.read("customer", _CODE, ""),
+        store=row.read("store", _OPTIONAL_NAME, ""),
+        name=row.read("name", _NAME, ""),
         email=row.read("email", fields.email, ""),
-        phone=row.read("phone", fields.text(40, required=False), ""),
-        role=row.read("role", fields.choice(Person.Role.values), ""),
+        phone=row.read("phone", _PHONE, ""),
+        role=row.read("role", _ROLE, ""),
         support_seat=row.read("support_seat", fields.yes_no, False),
         manager_email=row.read("manager_email", fields.optional_email, ""),
     )
@@ -298,7 +306,7 @@ def _add_person(batch: DirectoryImport, record: PersonRecord) -> None:
 # Records against the database ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Directory:
     """What the database holds that the files refer to."""
 
