@@ -138,8 +138,8 @@ def test_raising_to_p1_after_the_response_keeps_its_outcome(cast: Cast) -> None:
 
 def test_out_of_scope_closes_excludes_and_offers_the_contracted_alternatives(cast: Cast) -> None:
     t = cast.ticket("2027-03-01 09:00")
-    t = a.do_exclude_ticket(t, cast.ana, "usage", now=at("2027-03-01 09:30"))
-    assert (t.status, t.outcome, t.category) == ("closed", "out_of_scope", "usage")
+    t = a.do_exclude_ticket(t, cast.ana, "usage_question", now=at("2027-03-01 09:30"))
+    assert (t.status, t.outcome, t.category) == ("closed", "out_of_scope", "usage_question")
     assert {m.state for m in t.metrics.all()} == {"excluded"}
     body = OutboxMessage.objects.get(template="out_of_scope").body
     assert "CSM" in body  # ACME contracted the CSM period

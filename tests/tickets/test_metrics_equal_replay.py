@@ -31,7 +31,7 @@ def act(cast: Cast, t: Ticket, step: str, arg: str, when: datetime) -> Ticket:
         "reopen": lambda: a.do_reopen_ticket(t, cast.ana, now=when),
         "close": lambda: a.do_close_ticket(t, cast.ana, now=when),
         "note": lambda: a.do_add_note(t, cast.ana, "nota", now=when),
-        "exclude": lambda: a.do_exclude_ticket(t, cast.ana, "usage", now=when),
+        "exclude": lambda: a.do_exclude_ticket(t, cast.ana, "usage_question", now=when),
     }
     return calls[step]()
 

@@ -112,4 +112,4 @@ def test_templates_say_a_policy_label_with_the_label_filter() -> None:
     assert template.render(context) == "Telefone · Portal"
     with translation.override("en"):
         assert template.render(context) == "Phone · Portal"
-    assert policy_label(POLICY.scope.categories["usage"]) == "Dúvida de uso"
+    assert policy_label(POLICY.scope.categories["usage_question"]) == "Dúvida de uso"

@@ -105,7 +105,7 @@ def test_it_shows_the_success_message_after_an_action(world: World) -> None:
         (["resolve"], "close", {}, lambda t, w: t.status == Status.CLOSED),
         ([], "note", {"text": "interno"}, lambda t, w: t.messages.filter(kind="note").exists()),
         ([], "assign", {"assignee": "alice"}, lambda t, w: t.assignee == w.alice),
-        ([], "out_of_scope", {"category": "usage"}, lambda t, w: t.outcome == "out_of_scope"),
+        ([], "out_of_scope", {"category": "usage_question"}, lambda t, w: t.outcome == "out_of_scope"),
     ],
 )
 def test_each_action_form_calls_its_action(world: World, setup, action, data, check) -> None:  # type: ignore[no-untyped-def]
@@ -190,7 +190,7 @@ def test_the_ticket_page_query_count_is_bounded(world: World, django_assert_max_
 
 def test_an_out_of_scope_ticket_shows_its_metrics_excluded_and_the_reply_sent(world: World) -> None:
     t = open_ticket(world.gabriela, "Como exporto um relatório?", priority="P3")
-    actions.do_exclude_ticket(t, world.alice, "usage")
+    actions.do_exclude_ticket(t, world.alice, "usage_question")
     response = client_for(world.alice).get(page_of(t))
     assert {row.state for row in response.context["sla"]} == {"Excluído"}
     html = text_of(response)
@@ -263,19 +263,19 @@ def test_accepting_an_in_scope_category_confirms_it_and_moves_no_clock(world: Wo
     page = alice.get(page_of(t))
     assert [s.kind for s in page.context["suggestions"]] == ["priority"]
     assert "Categoria confirmada" in text_of(page)
-    assert act(alice, t, "set_category", category="usage").status_code == 400  # out of scope: not this action
+    assert act(alice, t, "set_category", category="usage_question").status_code == 400  # out of scope: not this action
 
 
 def test_an_out_of_scope_suggestion_asks_first_then_closes_the_ticket(world: World) -> None:
-    t = suggested(world, suggested_category="usage", triage={"category_reason": "pergunta como exportar"})
+    t = suggested(world, suggested_category="usage_question", triage={"category_reason": "pergunta como exportar"})
     alice = client_for(world.alice)
     (category,) = [s for s in alice.get(page_of(t)).context["suggestions"] if s.kind == "category"]
     assert (category.action, category.confirm) == ("out_of_scope", True)
     html = text_of(alice.get(page_of(t)))
     assert "Aceitar: fora do escopo…" in html and "Confirmar: fechar como fora do escopo" in html
-    assert act(alice, t, "out_of_scope", category="usage").status_code == 302
+    assert act(alice, t, "out_of_scope", category="usage_question").status_code == 302
     t.refresh_from_db()
-    assert (t.status, t.outcome, t.category) == (Status.CLOSED, "out_of_scope", "usage")
+    assert (t.status, t.outcome, t.category) == (Status.CLOSED, "out_of_scope", "usage_question")
     assert alice.get(page_of(t)).context["suggestions"] == []
 
 

@@ -16,7 +16,7 @@ from sladesk.tickets import transitions
 from sladesk.tickets.models import Channel, Status, Ticket
 
 DAY_US = 24 * HOUR_US
-OUT_OF_SCOPE = ("installation", "access", "usage")
+OUT_OF_SCOPE = ("installation", "access", "usage_question")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 

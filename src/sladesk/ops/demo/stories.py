@@ -240,7 +240,7 @@ def partner_stories(c: Clock, shop: DemoCustomer, staff: dict[str, User]) -> lis
     r = c.business_ago(30)
     s.append(Story(
         "Como cadastrar metas semanais?", gabi, "email", r, description="Queremos metas por semana e não por mês.",
-    ).then(c.business_after(r, 1), exclude(agent, "usage")))  # fmt: skip
+    ).then(c.business_after(r, 1), exclude(agent, "usage_question")))  # fmt: skip
     r = c.business_ago(9 * 12)
     s.append(Story(
         "Erro ao abrir fichas de clientes", gabi, "email", r, affected=shop.person("heitor"),
