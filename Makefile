@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck pytest pytest-sqlite pytest-postgres bench lock clean browser
+.PHONY: run test install lint typecheck pytest pytest-sqlite pytest-postgres bench lock clean browser dovecot
 
 # ---- install ---------------------------------------------------------------
 $(BIN)/uv:
@@ -27,6 +27,13 @@ browser:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's Dovecot for the IMAP tests (tests/intake/dovecot.py starts its own on loopback;
+# the machine's service is not used).
+dovecot:
+	@dpkg -s dovecot-imapd >/dev/null 2>&1 || { \
+	  echo "installing Debian's dovecot-imapd for the IMAP tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; }
+
 lock:
 	$(BIN)/uv pip compile pyproject.toml --group dev --group bench --generate-hashes \
 	  --python-version 3.11 --no-header -o requirements.lock
@@ -36,7 +43,7 @@ run: install
 	$(BIN)/sladesk up
 
 # ---- test ------------------------------------------------------------------
-test: install browser lint typecheck pytest
+test: install browser dovecot lint typecheck pytest
 
 lint: install
 	$(BIN)/ruff format --check src tests $(wildcard bench)

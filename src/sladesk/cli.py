@@ -19,15 +19,19 @@ EXIT_INVALID = 1
 
 PURE = ("policy", "sla")
 DJANGO_HELP = {
-    "up": "start the whole desk (migrate, demo data on first run, web and worker)",
+    "up": "start the whole desk (migrate, demo data on first run, web, worker, SMTP listener)",
     "migrate": "create or update the database tables",
-    "worker": "run the background worker (SLA sweeps, outbox)",
+    "worker": "run the background worker (SLA sweeps, outbox, IMAP poll)",
+    "smtpd": "receive email by SMTP for the support addresses",
+    "imap-poll": "process the unseen messages of the SLADESK_IMAP_URL folder",
     "directory": "import or export customers, contracts and people (CSV)",
     "staff": "create or update staff accounts",
     "tickets": "create, act on, show and list tickets",
     "demo": "fill the database with demo data",
     "manage": "any other Django management command",
 }
+# Command names with a hyphen, and the Django command (a module name) each one runs.
+ALIASES = {"imap-poll": "imap_poll"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -175,6 +179,8 @@ def _django(args: list[str]) -> int:
 
     if args[0] == "manage":
         args = args[1:]
+    if args:
+        args[0] = ALIASES.get(args[0], args[0])
     try:
         execute_from_command_line(["sladesk", *args])
     except SystemExit as exc:

@@ -18,11 +18,15 @@ from sladesk.policies.service import current_policy, current_version
 
 
 class Command(BaseCommand):
-    help = "Check the policy, migrate, load the demo on an empty database, then run the web server and the worker."
+    help = (
+        "Check the policy, migrate, load the demo on an empty database, then run the web server, "
+        "the worker and the SMTP listener."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("SLADESK_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("SLADESK_PORT", "8000")))
+        parser.add_argument("--smtp-port", type=int, default=settings.SMTP_PORT, help="the SMTP listener's port")
         parser.add_argument("--web-workers", type=int, default=int(os.environ.get("SLADESK_WEB_WORKERS", "2")))
         parser.add_argument("--no-demo", action="store_true", help="do not load the demo data on an empty database")
 
@@ -39,18 +43,19 @@ class Command(BaseCommand):
         desk = supervisor.Supervisor(self._children(options))
         desk.start()
         if desk.wait_http(url + "healthz", 60):
-            self._announce(url, extra)
+            self._announce(url, f"smtp://{options['host']}:{options['smtp_port']}", extra)
         elif not desk.done:
             desk.stop()
             raise CommandError(f"the web server did not answer at {url}healthz")
         sys.exit(desk.run())
 
-    def _announce(self, url: str, extra: list[str]) -> None:
+    def _announce(self, url: str, smtp: str, extra: list[str]) -> None:
         self.stdout.write(self.style.SUCCESS(f"sladesk is listening on {url}"))
+        self.stdout.write(f"email: {smtp}")
         self.stdout.write(f"database: {settings.DATABASES['default']['NAME']}  data: {settings.DATA_DIR}")
         for line in extra:
             self.stdout.write(line)
-        self.stdout.write("Ctrl-C stops the desk; the web server or the worker is restarted if it dies.")
+        self.stdout.write("Ctrl-C stops the desk; the web server, the worker or the listener is restarted if it dies.")
 
     def _prepare(self, options: dict[str, Any]) -> list[str]:
         """On the first run (no customer, no user yet) load the demo; returns lines to print after the URL.
@@ -71,4 +76,6 @@ class Command(BaseCommand):
             "--access-logfile", "-", "--graceful-timeout", "5",
         ]  # fmt: skip
         worker = [sys.executable, "-m", "sladesk.cli", "worker"]
-        return [supervisor.Child("web", web), supervisor.Child("worker", worker)]
+        smtpd = [sys.executable, "-m", "sladesk.cli", "smtpd", "--host", options["host"]]
+        smtpd += ["--port", str(options["smtp_port"])]
+        return [supervisor.Child("web", web), supervisor.Child("worker", worker), supervisor.Child("smtpd", smtpd)]

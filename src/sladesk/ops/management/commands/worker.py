@@ -1,4 +1,5 @@
-"""``sladesk worker``: the background sweeps (SLA breaches, auto-close, outbox)."""
+"""``sladesk worker``: the background sweeps (SLA breaches, auto-close, outbox, and one
+round of the IMAP mailbox when ``SLADESK_IMAP_URL`` is set)."""
 
 from __future__ import annotations
 
@@ -6,21 +7,32 @@ import signal
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 
+from sladesk.config.env import ConfigError
+from sladesk.intake import imap
 from sladesk.outbound.actions import deliver_due
 from sladesk.tickets.sweeps import sweep_auto_close, sweep_breaches
 
+IMAP_BATCH = 200  # messages per sweep at most: the other sweeps do not wait behind a full mailbox
+
 
 class Command(BaseCommand):
-    help = "Run the background worker: record SLA breaches, close resolved tickets, deliver the outbox."
+    help = (
+        "Run the background worker: record SLA breaches, close resolved tickets, deliver the outbox, "
+        "poll the IMAP mailbox (SLADESK_IMAP_URL)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="run every sweep once and exit")
         parser.add_argument("--interval", type=float, default=5.0, help="seconds between sweeps (default 5)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            mailbox = imap.configured()
+        except ConfigError as exc:
+            raise CommandError(str(exc)) from None
         stop = {"now": False}
 
         def on_signal(_signum: int, _frame: object) -> None:
@@ -29,7 +41,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
         while True:
-            counts = self.sweep()
+            counts = self.sweep(mailbox)
             if options["once"]:
                 self.stdout.write(" ".join(f"{k}={v}" for k, v in counts.items()))
                 return
@@ -42,6 +54,9 @@ class Command(BaseCommand):
                 return
 
     @staticmethod
-    def sweep() -> dict[str, int]:
+    def sweep(mailbox: imap.Mailbox | None = None) -> dict[str, int]:
         close_old_connections()
-        return {"breaches": sweep_breaches(), "closed": sweep_auto_close(), "sent": deliver_due()}
+        counts = {"breaches": sweep_breaches(), "closed": sweep_auto_close(), "sent": deliver_due()}
+        if mailbox is not None:  # an error is logged and the rest waits for the next sweep
+            counts["mail"] = imap.poll(mailbox, IMAP_BATCH).processed
+        return counts
