@@ -3,6 +3,7 @@ addresses; each message is synced into the spool before its 250, then processed.
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import threading
@@ -32,7 +33,10 @@ class Command(BaseCommand):
         try:
             listener = Listener(spool, host, port, addresses, settings.MAX_MESSAGE_BYTES)
         except OSError as exc:
-            raise CommandError(f"cannot listen on {host}:{port} ({exc.strerror or exc})") from exc
+            why = "another desk or program listens there" if exc.errno == errno.EADDRINUSE else exc.strerror or exc
+            raise CommandError(
+                f"cannot listen on {host}:{port} ({why}): choose another port (SLADESK_SMTP_PORT or --port)"
+            ) from exc
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda _signum, _frame: stop.set())
