@@ -15,6 +15,7 @@ from sladesk.core.policy import Policy
 from sladesk.directory.models import Person, Store
 from sladesk.staff.models import StaffProfile
 from sladesk.tickets.models import Ticket
+from sladesk.tickets.presenters import policy_label, policy_text
 
 TEXT = forms.CharField(label=_("Texto"), widget=forms.Textarea(attrs={"rows": 4}), max_length=20_000, strip=True)
 
@@ -36,7 +37,10 @@ class PriorityForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["priority"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [(p.name, f"{p.label} — {gettext(p.description)}") for p in policy.priorities.values()]
+        field.choices = [
+            (p.name, f"{policy_label(p)} — {policy_text(p.description, p.description_en)}")
+            for p in policy.priorities.values()
+        ]
         field.initial = policy.default_priority
 
 
@@ -47,7 +51,7 @@ class OutOfScopeForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["category"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [(c.name, gettext(c.label)) for c in policy.scope.categories.values() if not c.in_scope]
+        field.choices = [(c.name, policy_label(c)) for c in policy.scope.categories.values() if not c.in_scope]
 
 
 class StaffChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]

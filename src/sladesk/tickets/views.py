@@ -310,8 +310,8 @@ def _is_description(ticket: Ticket, m: Message) -> bool:
 
 
 def _missing(ticket: Ticket, policy: Any) -> list[str]:
-    labels = {i.key: i.label for i in policy.required_information}
-    return [_(labels.get(key, key)) for key in ticket.missing_information or []]
+    labels = {i.key: policy_label(i) for i in policy.required_information}
+    return [labels.get(key, key) for key in ticket.missing_information or []]
 
 
 # ---- attachments ------------------------------------------------------------------------
