@@ -105,3 +105,12 @@ def test_it_writes_the_same_directory_in_chunks_of_any_size(chunk: int, monkeypa
     assert helena.manager is not None and helena.manager.email == "igor@moveisdosul.example"
     assert not person("dora@aurora.example").is_active
     assert person("carol@aurora.example").phone_digits == "555133330000"
+
+
+def test_it_writes_and_rewrites_a_name_with_quotes_commas_braces_and_a_backslash_as_it_is() -> None:
+    odd = 'D\'Ávila, "Dedé" {NULL} \\ ção'
+    quoted = '"' + odd.replace('"', '""') + '"'
+    import_files(contracts(AURORA), people(ALICE.replace("Alice Andrade", quoted), DORA))
+    assert person("alice@aurora.example").name == odd
+    import_files(people(ALICE, DORA.replace("Dora Dias", quoted)))
+    assert (person("alice@aurora.example").name, person("dora@aurora.example").name) == ("Alice Andrade", odd)

@@ -15,6 +15,7 @@ from sladesk.directory.importer import ContractRecord, DirectoryImport, PersonRe
 from sladesk.directory.models import Contract, Customer, ImportRun, Partner, Person, Store, digits
 
 CHUNK = 500  # rows per statement (or `IN (...)` list): a few queries per chunk, none per row
+ANALYZE_AFTER = 1000  # people created
 
 
 @dataclass
@@ -185,7 +186,7 @@ def _people_by_email(emails: Iterable[str]) -> dict[str, _Known]:
     found: dict[str, _Known] = {}
     columns = ("pk", "lower_email", "customer__code", "store__name", "name", "phone", "role", "support_seat")
     for chunk in _chunks(sorted(set(emails))):
-        people = Person.objects.annotate(lower_email=Lower("email")).filter(lower_email__in=chunk)
+        people = Person.objects.annotate(lower_email=Lower("email")).filter(lower_email__in=chunk).order_by()
         for pk, email, code, store, *rest, active, manager in people.values_list(
             *columns, "is_active", "manager__email"
         ):
@@ -196,7 +197,9 @@ def _people_by_email(emails: Iterable[str]) -> dict[str, _Known]:
 def _absentees(batch: DirectoryImport) -> list[int]:
     """Active people of the customers the people files speak for, missing from those files."""
     listed = set(batch.person_of)
-    active = Person.objects.filter(customer__code__in=batch.covered, is_active=True).values_list("pk", "email")
+    active = (
+        Person.objects.filter(customer__code__in=batch.covered, is_active=True).order_by().values_list("pk", "email")
+    )
     return [pk for pk, email in active if email.lower() not in listed]
 
 
@@ -240,6 +243,12 @@ def _write(plan: _Plan) -> None:
     _save_people(plan, customers)
     for ids in _chunks(plan.deactivate):
         Person.objects.filter(pk__in=ids).update(is_active=False, support_seat=False)
+    if connection.vendor == "postgresql" and plan.report.people.created >= ANALYZE_AFTER:
+        # As PostgreSQL's manual advises after loading a table: without statistics of its new
+        # size the next import looks each chunk of emails up by scanning the whole table
+        # (autovacuum would analyze it, later, if it is on).
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {_table(Person)}")
 
 
 def _save_partners(plan: _Plan) -> None:
@@ -342,34 +351,44 @@ def _insert(model: type[models.Model], fields: list[str], rows: list[tuple[Any, 
     if not rows:
         return {}
     columns = ", ".join(_column(model, name)[0] for name in fields)
-    values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
+    source, names, params = _rows_as_table(model, fields, rows)
     returning = f"{_column(model, 'pk')[0]}, {_column(model, key)[0]}"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {_table(model)} ({columns}) VALUES {values} RETURNING {returning}",  # noqa: S608
-            [value for row in rows for value in row],
+            f"INSERT INTO {_table(model)} ({columns}) SELECT {', '.join(names)} FROM {source} "  # noqa: S608
+            f"RETURNING {returning}",
+            params,
         )
         return {found: pk for pk, found in cursor.fetchall()}
 
 
 def _update(model: type[models.Model], fields: list[str], rows: list[tuple[Any, ...]]) -> None:
-    """UPDATE the rows, each ``(pk, *values of fields)``: ``UPDATE ... FROM (VALUES ...)``, one
-    statement per chunk (PostgreSQL; SQLite from 3.33). The casts give each column of VALUES
-    its type on PostgreSQL, where a column of NULLs would be text."""
-    table, width = _table(model), len(fields) + 1
-    pk, pk_type = _column(model, "pk")
-    sets = ", ".join(
-        f"{column} = CAST(v.column{i} AS {db_type})"
-        for i, (column, db_type) in enumerate((_column(model, name) for name in fields), start=2)
-    )
-    with connection.cursor() as cursor:
-        for chunk in _chunks(rows, _rows_per_statement(width)):
-            values = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(chunk))
-            cursor.execute(
-                f"UPDATE {table} SET {sets} FROM (VALUES {values}) AS v "  # noqa: S608
-                f"WHERE {table}.{pk} = CAST(v.column1 AS {pk_type})",
-                [value for row in chunk for value in row],
-            )
+    """UPDATE the rows, each ``(pk, *values of fields)``, one statement per chunk:
+    ``UPDATE ... FROM`` (PostgreSQL; SQLite from 3.33)."""
+    table, pk = _table(model), _column(model, "pk")[0]
+    for chunk in _chunks(rows, _rows_per_statement(len(fields) + 1)):
+        source, (row_pk, *names), params = _rows_as_table(model, ["pk", *fields], chunk)
+        sets = ", ".join(f"{_column(model, name)[0]} = {value}" for name, value in zip(fields, names, strict=True))
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET {sets} FROM {source} WHERE {table}.{pk} = {row_pk}", params)  # noqa: S608
+
+
+def _rows_as_table(
+    model: type[models.Model], fields: list[str], rows: list[tuple[Any, ...]]
+) -> tuple[str, list[str], list[Any]]:
+    """The rows as a table to select from: its SQL, its columns' names and the parameters.
+
+    PostgreSQL: UNNEST of one typed array per column, as Django's bulk_create does (one
+    parameter per column: the statement stays short, and a column of NULLs has its type).
+    SQLite: VALUES, one parameter per value."""
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{_column(model, name)[1]}[]" for name in fields)
+        aliases = [f"c{i}" for i in range(len(fields))]
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        return f"UNNEST({arrays}) AS v({', '.join(aliases)})", [f"v.{a}" for a in aliases], columns
+    values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
+    names = [f"v.column{i}" for i in range(1, len(fields) + 1)]
+    return f"(VALUES {values}) AS v", names, [value for row in rows for value in row]
 
 
 def _table(model: type[models.Model]) -> str:
@@ -386,12 +405,11 @@ def _column(model: type[models.Model], name: str) -> tuple[str, str]:
 
 def _rows_per_statement(width: int) -> int:
     """At most CHUNK rows, and no more query parameters than the database takes: SQLite says
-    how many (32,766 by default since 3.32; Django assumes the older 999); PostgreSQL 65,535."""
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        limit: int = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    else:
-        limit = connection.features.max_query_params or 65_535
+    how many (32,766 by default since 3.32; Django assumes the older 999)."""
+    if connection.vendor != "sqlite":
+        return CHUNK  # one parameter per column
+    connection.ensure_connection()
+    limit: int = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     return max(1, min(CHUNK, limit // width))
 
 
@@ -415,7 +433,7 @@ def _managers_first(records: list[PersonRecord]) -> list[PersonRecord]:
 def _pks_by_email(emails: Iterable[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for chunk in _chunks(sorted(set(emails))):
-        people = Person.objects.annotate(lower_email=Lower("email")).filter(lower_email__in=chunk)
+        people = Person.objects.annotate(lower_email=Lower("email")).filter(lower_email__in=chunk).order_by()
         found |= dict(people.values_list("lower_email", "pk"))
     return found
 
