@@ -52,3 +52,51 @@ def test_the_command_line_says_what_is_wrong_with_database_url(tmp_path: Path) -
     assert (
         "DATABASE_URL='mysql://x/y': expected sqlite:////absolute/path.sqlite3 or postgres://" in result.stderr.decode()
     )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("SLADESK_PORT", "abc", "SLADESK_PORT='abc': expected a whole number from 1 to 65535"),
+        ("SLADESK_PORT", "70000", "SLADESK_PORT='70000': expected a whole number from 1 to 65535"),
+        ("SLADESK_WEB_WORKERS", "abc", "SLADESK_WEB_WORKERS='abc': expected a whole number from 1 to 64"),
+        ("SLADESK_LOGIN_FAILURE_LIMIT", "abc", "SLADESK_LOGIN_FAILURE_LIMIT='abc': expected a whole number from 1 to"),
+        ("SLADESK_LOGIN_FAILURE_LIMIT", "0", "SLADESK_LOGIN_FAILURE_LIMIT='0': expected a whole number from 1 to 100"),
+        ("SLADESK_LOGIN_FAILURE_LIMIT", "-1", "SLADESK_LOGIN_FAILURE_LIMIT='-1': expected a whole number from 1 to"),
+        ("DATABASE_URL", "postgres://desk:s3cret@db:abc/desk", "DATABASE_URL='postgres://desk:***@db:abc/desk': "
+         "expected postgres://user[:password]@host[:port]/name with a port from 1 to 65535"),
+        ("DATABASE_URL", "postgres://desk@db:0/desk", "DATABASE_URL='postgres://desk@db:0/desk': expected"),
+        ("SLADESK_LOG_LEVEL", "loud", "SLADESK_LOG_LEVEL='loud': expected one of DEBUG, INFO, WARNING"),
+        ("SLADESK_HTTPS", "maybe", "SLADESK_HTTPS='maybe': expected true or false"),
+    ],
+)  # fmt: skip
+def test_the_command_line_says_in_one_line_what_a_variable_expects(
+    tmp_path: Path, variable: str, value: str, message: str
+) -> None:
+    result = run_sladesk("up", "--no-demo", env={"SLADESK_DATA_DIR": str(tmp_path), variable: value})
+    assert result.returncode == 1
+    err = result.stderr.decode()
+    assert err.startswith(f"sladesk: {message}")
+    assert err.count("\n") == 1  # one line, no traceback
+    assert result.stdout == b""
+
+
+def test_a_password_in_a_database_url_is_never_printed() -> None:
+    with pytest.raises(env.ConfigError) as caught:
+        env.database_config("postgres://desk:s3cret@db:99999/desk")
+    assert "s3cret" not in str(caught.value)
+    assert "postgres://desk:***@db:99999/desk" in str(caught.value)
+
+
+def test_it_accepts_a_postgres_url_without_port_or_host() -> None:
+    assert env.database_config("postgres:///desk")["NAME"] == "desk"
+    assert env.database_config("postgres://desk@db/desk")["HOST"] == "db"
+
+
+def test_the_data_directory_and_the_secret_key_are_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLADESK_DATA_DIR", str(tmp_path / "desk"))
+    monkeypatch.delenv("SLADESK_SECRET_KEY", raising=False)
+    env.secret_key()
+    assert (tmp_path / "desk").stat().st_mode & 0o777 == 0o700
+    assert (tmp_path / "desk" / "secret_key").stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in (tmp_path / "desk").iterdir()] == ["secret_key"]  # no draft left behind

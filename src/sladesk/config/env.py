@@ -11,16 +11,25 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+# What the desk writes is its own: sessions, password hashes, people's data, mail, imports.
+# Directories 0700 and files 0600, whoever creates them (SQLite, Django, the mail code).
+PRIVATE_UMASK = 0o077
+
 
 class ConfigError(RuntimeError):
     """A setting from the environment that cannot be used."""
+
+
+def keep_files_private() -> None:
+    """Every file and directory this process (and its children) creates is its owner's alone."""
+    os.umask(PRIVATE_UMASK)
 
 
 def data_dir() -> Path:
     """SLADESK_DATA_DIR (default ./var): raw mail, attachments, outbox, SQLite file."""
     path = Path(os.environ.get("SLADESK_DATA_DIR") or "var").resolve()
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"SLADESK_DATA_DIR={path}: cannot create the directory ({exc.strerror})") from exc
     return path
@@ -42,24 +51,49 @@ SQLITE_OPTIONS: dict[str, Any] = {
 }
 
 
+POSTGRES_URL = "postgres://user[:password]@host[:port]/name"
+
+
 def database_config(url: str) -> dict[str, Any]:
     """DATABASE_URL as a Django DATABASES entry; only SQLite and PostgreSQL."""
-    scheme = urlsplit(url).scheme
+    shown = _without_password(url)
+    scheme = url.partition("://")[0] if "://" in url else ""
     if scheme == "sqlite":
         path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""
         if not path.startswith("/") or path == "/":
-            raise ConfigError(f"DATABASE_URL={url!r}: expected sqlite:////absolute/path.sqlite3")
+            raise ConfigError(f"DATABASE_URL={shown!r}: expected sqlite:////absolute/path.sqlite3")
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": path, "OPTIONS": SQLITE_OPTIONS}
     if scheme in ("postgres", "postgresql"):
-        import dj_database_url
+        return _postgres(url, shown)
+    raise ConfigError(f"DATABASE_URL={shown!r}: expected sqlite:////absolute/path.sqlite3 or {POSTGRES_URL}")
 
+
+def _postgres(url: str, shown: str) -> dict[str, Any]:
+    import dj_database_url
+
+    try:
+        port = urlsplit(url).port
+    except ValueError:  # not a number, out of range, or a broken host
+        port = 0
+    if port is not None and not 1 <= port <= 65535:
+        raise ConfigError(f"DATABASE_URL={shown!r}: expected {POSTGRES_URL} with a port from 1 to 65535")
+    try:
         config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
-        if not config.get("NAME"):
-            raise ConfigError(f"DATABASE_URL={url!r}: the PostgreSQL URL names no database")
-        return config
-    raise ConfigError(
-        f"DATABASE_URL={url!r}: expected sqlite:////absolute/path.sqlite3 or postgres://user@host:port/name"
-    )
+    except ValueError:
+        raise ConfigError(f"DATABASE_URL={shown!r}: expected {POSTGRES_URL}") from None
+    if not config.get("NAME"):
+        raise ConfigError(f"DATABASE_URL={shown!r}: the PostgreSQL URL names no database")
+    return config
+
+
+def _without_password(url: str) -> str:
+    """The URL as it may be printed: a password in it becomes ***."""
+    scheme, sep, rest = url.partition("://")
+    netloc, slash, path = rest.partition("/")
+    userinfo, at, host = netloc.rpartition("@")
+    if not (sep and at and ":" in userinfo):
+        return url
+    return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{host}{slash}{path}"
 
 
 def secret_key() -> str:
@@ -69,8 +103,18 @@ def secret_key() -> str:
         return key
     path = data_dir() / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        # Written whole under another name, then linked in place: processes starting together
+        # (the web server, the worker) all read the one key that won, never a half-written one.
+        draft = path.with_name(f".secret_key.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(50))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 
@@ -83,6 +127,17 @@ def flag(name: str, default: bool = False) -> bool:
     if value in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name}={value!r}: expected true or false")
+
+
+def choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
+    """One of ``allowed`` (compared without case), or the default when unset."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    for option in allowed:
+        if value.casefold() == option.casefold():
+            return option
+    raise ConfigError(f"{name}={value!r}: expected one of {', '.join(allowed)}")
 
 
 def listing(name: str, default: list[str]) -> list[str]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sladesk.config import env
 
+env.keep_files_private()  # before anything is written: directories 0700, files 0600
 DATA_DIR = env.data_dir()
 SECRET_KEY = env.secret_key()
 DEBUG = env.flag("SLADESK_DEBUG")
@@ -14,6 +15,29 @@ ALLOWED_HOSTS = env.listing("SLADESK_ALLOWED_HOSTS", ["localhost", "127.0.0.1", 
 CSRF_TRUSTED_ORIGINS = env.listing("SLADESK_CSRF_TRUSTED_ORIGINS", [])
 # The policy file in force; empty means the default policy shipped in the package.
 SLADESK_POLICY = os.environ.get("SLADESK_POLICY", "")
+# Where `sladesk up` listens, and how many web processes serve the desk.
+LISTEN_HOST = os.environ.get("SLADESK_HOST", "").strip() or "127.0.0.1"
+LISTEN_PORT = env.integer("SLADESK_PORT", 8000, 1, 65535)
+WEB_WORKERS = env.integer("SLADESK_WEB_WORKERS", 2, 1, 64)
+
+# Behind a TLS proxy (SLADESK_HTTPS=true, see the README): cookies travel only over HTTPS,
+# browsers are told to use nothing else for a year (HSTS), the proxy's X-Forwarded-Proto
+# says whether a request came over HTTPS, and plain HTTP is redirected, except /healthz,
+# which `sladesk up` and monitoring ask over the loopback.
+HTTPS = env.flag("SLADESK_HTTPS")
+if HTTPS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # The lockout counts failures by the client's address, not by the proxy's (security.py).
+    AXES_CLIENT_IP_CALLABLE = "sladesk.config.security.client_address"
+# HSTS preload is a promise to browser vendors that is slow to take back: the owner of the
+# domain decides it, not the desk (check --deploy would otherwise ask for it).
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -33,6 +57,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "sladesk.config.security.ContentSecurityPolicyMiddleware",  # first: static files get it too
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -83,7 +108,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-AXES_FAILURE_LIMIT = int(os.environ.get("SLADESK_LOGIN_FAILURE_LIMIT", "5"))
+AXES_FAILURE_LIMIT = env.integer("SLADESK_LOGIN_FAILURE_LIMIT", 5, 1, 100)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # one office behind one address is not locked out together
@@ -122,9 +147,10 @@ IMAP_URL = os.environ.get("SLADESK_IMAP_URL", "").strip()
 TRUSTED_AUTHSERV_ID = os.environ.get("SLADESK_TRUSTED_AUTHSERV_ID", "").strip()
 AUTO_REPLIES_PER_HOUR = env.integer("SLADESK_AUTO_REPLIES_PER_HOUR", 3, 0, 1000)
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("SLADESK_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env.choice("SLADESK_LOG_LEVEL", "INFO", LOG_LEVELS)},
 }
