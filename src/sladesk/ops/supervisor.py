@@ -14,8 +14,10 @@ a stop was asked, and none outlives it.
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -198,3 +200,23 @@ def duration(seconds: float) -> str:
 
 def log(message: str) -> None:
     print(f"sladesk: {message}", file=sys.stderr, flush=True)
+
+
+def port_taken(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be listened on (another desk or program holds it), or None.
+
+    Tried as gunicorn will bind it (SO_REUSEADDR: connections of a desk that just stopped
+    do not count), so a free port is never reported taken."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        return f"{host} is not an address of this machine ({exc.strerror})"
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return f"port {port} on {host} is already in use (another desk or program listens there)"
+            return f"cannot listen on {host}:{port} ({exc.strerror})"
+    return None

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import os
+import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -13,8 +14,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sladesk.core.policy import PolicyError
 from sladesk.directory.models import Customer
-from sladesk.ops import demo, supervisor
+from sladesk.ops import datadir, demo, supervisor
 from sladesk.policies.service import current_policy, current_version
+
+
+def port_number(text: str) -> int:
+    """--port: a TCP port, 1 to 65535."""
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a port number from 1 to 65535")
+    return int(text)
 
 
 class Command(BaseCommand):
@@ -24,10 +32,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--host", default=os.environ.get("SLADESK_HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(os.environ.get("SLADESK_PORT", "8000")))
+        parser.add_argument("--host", default=settings.LISTEN_HOST)
+        parser.add_argument("--port", type=port_number, default=settings.LISTEN_PORT)
         parser.add_argument("--smtp-port", type=int, default=settings.SMTP_PORT, help="the SMTP listener's port")
-        parser.add_argument("--web-workers", type=int, default=int(os.environ.get("SLADESK_WEB_WORKERS", "2")))
+        parser.add_argument("--web-workers", type=int, default=settings.WEB_WORKERS)
         parser.add_argument("--no-demo", action="store_true", help="do not load the demo data on an empty database")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -35,6 +43,10 @@ class Command(BaseCommand):
             policy = current_policy()
         except PolicyError as exc:
             raise CommandError(f"nothing started: {exc}") from exc
+        self._make_private()
+        taken = supervisor.port_taken(options["host"], options["port"])
+        if taken:
+            raise CommandError(f"nothing started: {taken}; stop it, or choose another port (--port N or SLADESK_PORT)")
         call_command("migrate", interactive=False, verbosity=0)
         version = current_version()
         self.stdout.write(f"policy {policy.version} ({version.sha256[:8]}) in force")
@@ -56,6 +68,19 @@ class Command(BaseCommand):
         for line in extra:
             self.stdout.write(line)
         self.stdout.write("Ctrl-C stops the desk; the web server, the worker or the listener is restarted if it dies.")
+
+    def _make_private(self) -> None:
+        """Files an older desk, a copy or a restore left readable by others become the owner's alone."""
+        root = Path(settings.DATA_DIR)
+        database = settings.DATABASES["default"]
+        extra = []
+        if database["ENGINE"].endswith("sqlite3"):
+            extra = [Path(f"{database['NAME']}{suffix}") for suffix in ("", "-wal", "-shm")]
+        fixed, problems = datadir.make_private(root, extra)
+        if fixed:
+            self.stdout.write(datadir.describe(root, fixed))
+        for problem in problems:
+            self.stderr.write(f"sladesk: cannot make private: {problem}")
 
     def _prepare(self, options: dict[str, Any]) -> list[str]:
         """On the first run (no customer, no user yet) load the demo; returns lines to print after the URL.
