@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sladesk.core.calendar import WEEKDAYS, CalendarSpec, Closure, Window
-from sladesk.core.holidays import HolidayAddition, HolidaySpec, check_country
+from sladesk.core.holidays import HolidayAddition, HolidaySpec, check_country, holidays_for
 from sladesk.core.policy.model import (
     CHANNELS,
     CONTRACT_EXTRAS,
@@ -37,6 +38,44 @@ from sladesk.core.policy.model import (
 
 _MISSING = object()
 _TIME = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+MAX_BYTES = 1_000_000  # a policy is a few kilobytes; anything this large is not one
+_SHOWN = 80  # characters of a bad value quoted in a problem
+
+
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """Where a number of the policy must lie: every number has bounds, so that no value
+    (1e308, inf, nan, 20 digits) reaches the engine or the worker and overflows there."""
+
+    lo: float
+    hi: float
+    unit: str = ""  # "hours", "days": said in the problem
+    above_lo: bool = False  # lo itself is refused (a target of 0 hours is a mistake)
+    whole: bool = False
+    note: str = ""
+
+    def holds(self, value: object) -> bool:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+        if self.whole and not isinstance(value, int):
+            return False
+        above = self.lo < value if self.above_lo else self.lo <= value  # nan fails both
+        return above and value <= self.hi
+
+    @property
+    def text(self) -> str:
+        what = ("a whole number" if self.whole else "a number") + (f" of {self.unit}" if self.unit else "")
+        span = f"more than {self.lo:g} and at most {self.hi:g}" if self.above_lo else f"from {self.lo:g} to {self.hi:g}"
+        return f"{what} {span}" + (f" ({self.note})" if self.note else "")
+
+
+HOURS = Bounds(0, 8760, "hours", above_lo=True, note="a year")
+BUSINESS_DAYS = Bounds(0, 365, "business days", above_lo=True)
+DAY_HOURS = Bounds(0.5, 24, "hours")
+DAYS = Bounds(0, 3650, "days", note="ten years")
+COUNT = Bounds(1, 1000, whole=True)
+FRACTION = Bounds(0, 1)
+EASTER_OFFSET = Bounds(-366, 366, "days after Easter Sunday", whole=True, note="Corpus Christi is 60")
 
 
 class PolicyError(ValueError):
@@ -56,7 +95,7 @@ class _Reader:
         self.problems: list[str] = []
 
     def bad(self, path: str, value: object, expected: str) -> None:
-        shown = "(missing)" if value is _MISSING else repr(value)
+        shown = "(missing)" if value is _MISSING else _shown(value)
         self.problems.append(f"{path} = {shown}: expected {expected}")
 
     def table(self, data: Any, path: str, known: tuple[str, ...] | None = None) -> dict[str, Any]:
@@ -80,6 +119,14 @@ class _Reader:
             return None
         return value
 
+    def number(self, data: dict[str, Any], key: str, path: str, bounds: Bounds, default: Any = _MISSING) -> Any:
+        """The number at ``key`` within ``bounds``, else None and a problem naming them."""
+        value = data.get(key, default)
+        if not bounds.holds(value):
+            self.bad(f"{path}.{key}".lstrip("."), value, bounds.text)
+            return None
+        return value
+
     def names(
         self, data: dict[str, Any], key: str, path: str, allowed: tuple[str, ...], default: Any = _MISSING
     ) -> tuple[str, ...]:
@@ -95,30 +142,30 @@ class _Reader:
         return tuple(out)
 
 
+def _shown(value: object) -> str:
+    """A value as a problem quotes it: its repr, cut short (a policy may hold anything)."""
+    try:
+        text = repr(value)
+    except RecursionError:
+        text = f"(a {type(value).__name__} nested too deeply)"
+    return text if len(text) <= _SHOWN else f"{text[: _SHOWN - 3]}..."
+
+
 def kind_text(kind: str) -> str:
     return {
         "str": "a string",
         "text": "a non-empty string",
         "bool": "true or false",
         "list": "a list",
-        "number": "a positive number",
-        "count": "a whole number of at least 1",
-        "fraction": "a number from 0 to 1",
-        "days": "a number of days (0 or more)",
     }[kind]
 
 
 def _is_kind(value: object, kind: str) -> bool:
-    number = isinstance(value, (int, float)) and not isinstance(value, bool)
     checks = {
         "str": isinstance(value, str),
         "text": isinstance(value, str) and bool(value.strip()),
         "bool": isinstance(value, bool),
         "list": isinstance(value, list),
-        "number": number and value > 0,  # type: ignore[operator]
-        "count": isinstance(value, int) and not isinstance(value, bool) and value >= 1,
-        "fraction": number and 0 <= value <= 1,  # type: ignore[operator]
-        "days": number and value >= 0,  # type: ignore[operator]
     }
     return checks[kind]
 
@@ -140,9 +187,14 @@ def load_default_policy() -> Policy:
 def load_policy_file(path: str | Path) -> Policy:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            data = file.read(MAX_BYTES + 1)
     except OSError as exc:
         raise PolicyError(str(path), [f"cannot read the file: {exc.strerror or exc}"]) from exc
+    if len(data) > MAX_BYTES:
+        raise PolicyError(str(path), [f"larger than {MAX_BYTES:,} bytes: not a policy file"])
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise PolicyError(str(path), [f"not UTF-8 text: {exc}"]) from exc
     return parse_policy(text, str(path))
@@ -153,6 +205,8 @@ def parse_policy(text: str, source: str = "policy") -> Policy:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(source, [f"not valid TOML: {exc}"]) from exc
+    except RecursionError:
+        raise PolicyError(source, ["not valid TOML: arrays or tables nested too deeply"]) from None
     reader = _Reader()
     policy = _policy(reader, data)
     if reader.problems or policy is None:
@@ -254,9 +308,7 @@ def _calendar(r: _Reader, name: str, data: Any) -> CalendarSpec | None:
         except (ZoneInfoNotFoundError, ValueError):
             r.bad(f"{path}.timezone", zone, "an IANA time zone name such as America/Sao_Paulo")
             zone = None
-    day_hours = r.get(t, "day_hours", path, "number", 24 if kind == "24x7" else _MISSING)
-    if day_hours is not None and day_hours > 24:
-        r.bad(f"{path}.day_hours", day_hours, "at most 24 hours")
+    day_hours = r.number(t, "day_hours", path, DAY_HOURS, 24 if kind == "24x7" else _MISSING)
     if kind == "24x7":
         for key in ("week", "holidays", "closures"):
             if key in t:
@@ -321,6 +373,7 @@ def _holidays(r: _Reader, data: Any, path: str) -> HolidaySpec | None:
     t = r.table(data, path, ("country", "subdivision", "categories", "language", "additions"))
     country = r.get(t, "country", path, "str", "") or None
     subdivision = r.get(t, "subdivision", path, "str", "") or None
+    why = None
     if country:
         why = check_country(country, subdivision)
         if why:
@@ -330,13 +383,22 @@ def _holidays(r: _Reader, data: Any, path: str) -> HolidaySpec | None:
                 f"a country the holidays library knows ({why})",
             )
     categories = tuple(r.get(t, "categories", path, "list", ["public"]) or ("public",))
+    if not all(isinstance(c, str) for c in categories):
+        r.bad(f"{path}.categories", list(categories), "a list of holiday categories such as 'public'")
+        categories = ("public",)
     language = r.get(t, "language", path, "str", "") or None
     additions = tuple(
         a
         for i, item in enumerate(r.get(t, "additions", path, "list", []) or [])
         if (a := _addition(r, item, f"{path}.additions[{i}]"))
     )
-    return HolidaySpec(country, subdivision, categories, language, additions)
+    spec = HolidaySpec(country, subdivision, categories, language, additions)
+    if country and not why:
+        try:
+            holidays_for(spec, range(2026, 2027))
+        except Exception as exc:  # the library says what it does not support in plain errors
+            r.bad(f"{path}.categories", list(categories), f"categories the holidays library knows ({exc})")
+    return spec
 
 
 def _addition(r: _Reader, data: Any, path: str) -> HolidayAddition | None:
@@ -346,22 +408,21 @@ def _addition(r: _Reader, data: Any, path: str) -> HolidayAddition | None:
         on = _date(r, t["date"], f"{path}.date")
         return HolidayAddition(name, on=on) if on else None
     if "easter_offset" in t:
-        offset = t["easter_offset"]
-        if not isinstance(offset, int) or isinstance(offset, bool) or abs(offset) > 366:
-            r.bad(f"{path}.easter_offset", offset, "a whole number of days after Easter Sunday (Corpus Christi is 60)")
-            return None
-        return HolidayAddition(name, easter_offset=offset)
+        offset = r.number(t, "easter_offset", path, EASTER_OFFSET)
+        return None if offset is None else HolidayAddition(name, easter_offset=offset)
     month, day = t.get("month", _MISSING), t.get("day", _MISSING)
     try:
+        if isinstance(month, bool) or isinstance(day, bool):
+            raise TypeError
         date(2000, month, day)  # a leap year, so Feb 29 is allowed
-    except (TypeError, ValueError):
-        r.bad(path, data, "a holiday with month and day, easter_offset, or date")
+    except (TypeError, ValueError, OverflowError):
+        r.bad(path, data, "a holiday with month (1 to 12) and day (1 to 31), easter_offset, or date")
         return None
     return HolidayAddition(name, month=month, day=day)
 
 
 def _date(r: _Reader, value: Any, path: str) -> date | None:
-    if isinstance(value, date):
+    if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if isinstance(value, str):
         try:
@@ -466,7 +527,7 @@ def _target(r: _Reader, data: Any, path: str, calendars: dict[str, CalendarSpec]
         r.bad(path, data, "exactly one of hours or business_days")
         return None
     key = "hours" if "hours" in t else "business_days"
-    amount = r.get(t, key, path, "number")
+    amount = r.number(t, key, path, HOURS if key == "hours" else BUSINESS_DAYS)
     if calendar is None or amount is None:
         return None
     spec = calendars[calendar]
@@ -481,8 +542,8 @@ def _lifecycle(r: _Reader, data: Any) -> Lifecycle:
     return Lifecycle(
         exclude_on=frozenset(r.names(t, "exclude_on", path, EVENT_TYPES, ["out_of_scope"])),
         final_on=frozenset(r.names(t, "final_on", path, EVENT_TYPES, ["closed"])),
-        reopen_window_days=r.get(t, "reopen_window_days", path, "days", 7) or 0,
-        close_after_days=r.get(t, "close_after_days", path, "days", 7) or 0,
+        reopen_window_days=r.number(t, "reopen_window_days", path, DAYS, 7) or 0,
+        close_after_days=r.number(t, "close_after_days", path, DAYS, 7) or 0,
     )
 
 
@@ -560,11 +621,19 @@ def _availability(r: _Reader, data: Any) -> Availability:
         "degraded_weight",
     )
     t = r.table(data, path, known)
+    zone = r.get(t, "timezone", path, "text", "America/Sao_Paulo") or "UTC"
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        r.bad(f"{path}.timezone", zone, "an IANA time zone name such as America/Sao_Paulo")
+    components = tuple(r.get(t, "components", path, "list", []) or ())
+    if not all(isinstance(c, str) and c.strip() for c in components):
+        r.bad(f"{path}.components", list(components), "a list of component names (strings)")
     return Availability(
-        timezone=r.get(t, "timezone", path, "text", "America/Sao_Paulo") or "UTC",
-        components=tuple(r.get(t, "components", path, "list", []) or ()),
-        confirm_after_failures=r.get(t, "confirm_after_failures", path, "count", 3) or 1,
-        recover_after_successes=r.get(t, "recover_after_successes", path, "count", 2) or 1,
-        partial_weight=r.get(t, "partial_weight", path, "fraction", 0.3) or 0.0,
-        degraded_weight=r.get(t, "degraded_weight", path, "fraction", 0.0) or 0.0,
+        timezone=zone,
+        components=components,
+        confirm_after_failures=r.number(t, "confirm_after_failures", path, COUNT, 3) or 1,
+        recover_after_successes=r.number(t, "recover_after_successes", path, COUNT, 2) or 1,
+        partial_weight=r.number(t, "partial_weight", path, FRACTION, 0.3) or 0.0,
+        degraded_weight=r.number(t, "degraded_weight", path, FRACTION, 0.0) or 0.0,
     )
