@@ -6,7 +6,7 @@ Pure (no Django): the command line, the ticket pages and the tests use it.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -18,6 +18,7 @@ from sladesk.core.rules import rule_text
 from sladesk.core.sla import EXCLUDED, NOT_APPLICABLE, PAUSED, Evaluation, Event, MetricState, Timeline, evaluate
 
 _EVENT_TYPES = frozenset(EVENT_TYPES)
+SHOWN = 80  # characters of a bad value quoted in a message
 
 
 class ReplayInputError(ValueError):
@@ -29,17 +30,35 @@ def timeline_from_json(data: Any, policy: Policy) -> Timeline:
         raise ReplayInputError(f"expected a JSON object, got {type(data).__name__}")
     received = _instant(data, "received_at")
     channel = data.get("channel")
-    if channel not in policy.channels:
-        raise ReplayInputError(f"channel: {channel!r} is not one of {', '.join(policy.channels)}")
+    if not (isinstance(channel, str) and channel in policy.channels):
+        raise ReplayInputError(f"channel: {_shown(channel)} is not one of {', '.join(policy.channels)}")
     priority = _priority(data.get("priority"), policy, "priority")
     raw_events = data.get("events", [])
     if not isinstance(raw_events, list):
         raise ReplayInputError("events: expected a list of {at, type} objects")
     events = tuple([_event(e, i, policy, received) for i, e in enumerate(raw_events)])
-    now = _instant(data, "now") if data.get("now") is not None else int(time.time() * US)
+    return Timeline(received, channel, priority, events, _now(data, received))
+
+
+def _now(data: dict[str, Any], received: int) -> int:
+    if data.get("now") is None:
+        now = int(time.time() * US)
+        if now < received:
+            raise ReplayInputError(
+                f"received_at: {data['received_at']!r} is in the future and no 'now' is given "
+                "(it defaults to the current time): give a 'now' at or after received_at"
+            )
+        return now
+    now = _instant(data, "now")
     if now < received:
-        raise ReplayInputError(f"now: {data.get('now')!r} is before received_at")
-    return Timeline(received, channel, priority, events, now)
+        raise ReplayInputError(f"now: {_shown(data['now'])} is before received_at")
+    return now
+
+
+def _shown(value: Any) -> str:
+    """A bad value as a message quotes it: its repr, cut short (a line may hold anything)."""
+    text = repr(value)
+    return text if len(text) <= SHOWN else f"{text[: SHOWN - 3]}..."
 
 
 def _instant(data: dict[str, Any], key: str, event: int | None = None) -> int:
@@ -57,16 +76,16 @@ def _instant(data: dict[str, Any], key: str, event: int | None = None) -> int:
         return parse_instant(value)
     except NaiveDatetimeError:
         raise ReplayInputError(
-            f"{where}: {value!r} has no UTC offset (write it like 2026-06-03T16:00:00-03:00)"
+            f"{where}: {_shown(value)} has no UTC offset (write it like 2026-06-03T16:00:00-03:00)"
         ) from None
     except ValueError:
-        raise ReplayInputError(f"{where}: {value!r} is not an ISO 8601 instant with offset") from None
+        raise ReplayInputError(f"{where}: {_shown(value)} is not an ISO 8601 instant with offset") from None
 
 
 def _priority(value: Any, policy: Policy, where: str) -> str | None:
-    if value is None or value in policy.priorities:
-        return value  # type: ignore[no-any-return]
-    raise ReplayInputError(f"{where}: {value!r} is not one of {', '.join(policy.priorities)} or null")
+    if value is None or (isinstance(value, str) and value in policy.priorities):
+        return value
+    raise ReplayInputError(f"{where}: {_shown(value)} is not one of {', '.join(policy.priorities)} or null")
 
 
 def _event(data: Any, i: int, policy: Policy, received: int) -> Event:
@@ -74,10 +93,10 @@ def _event(data: Any, i: int, policy: Policy, received: int) -> Event:
         raise ReplayInputError(f"events[{i}]: expected an object with 'at' and 'type'")
     at = _instant(data, "at", i)
     if at < received:
-        raise ReplayInputError(f"events[{i}].at: {data['at']!r} is before received_at")
+        raise ReplayInputError(f"events[{i}].at: {_shown(data['at'])} is before received_at")
     kind = data.get("type")
     if not (isinstance(kind, str) and kind in _EVENT_TYPES):
-        raise ReplayInputError(f"events[{i}].type: {kind!r} is not one of {', '.join(EVENT_TYPES)}")
+        raise ReplayInputError(f"events[{i}].type: {_shown(kind)} is not one of {', '.join(EVENT_TYPES)}")
     priority = None
     if kind == "priority_set":
         priority = _priority(data.get("priority"), policy, f"events[{i}].priority")
@@ -149,14 +168,24 @@ def _iso(instant: int, zone: Any) -> str:
 
 
 OUT_OF_RANGE = "an instant or deadline falls outside the years a calendar can cover (1 to 9998)"
+UNEXPECTED = "this timeline could not be replayed, please report it"
 
 
 def replay_one(policy: Policy, data: Any) -> dict[str, Any]:
-    timeline = timeline_from_json(data, policy)
+    return _replay(policy, data, _Json(policy).evaluation)
+
+
+def _replay(policy: Policy, data: Any, to_json: Callable[[Evaluation], dict[str, Any]]) -> dict[str, Any]:
+    """One timeline replayed; every way it can fail is a ReplayInputError that says why."""
     try:
-        return evaluation_to_json(policy, evaluate(policy, timeline))
+        return to_json(evaluate(policy, timeline_from_json(data, policy)))
+    except ReplayInputError:
+        raise
     except OverflowError:
         raise ReplayInputError(OUT_OF_RANGE) from None
+    except (ValueError, TypeError, ArithmeticError, LookupError, RecursionError) as exc:
+        # Not expected (the input is checked first), but still this timeline's failure, not the batch's.
+        raise ReplayInputError(f"{UNEXPECTED} ({type(exc).__name__}: {_shown(str(exc))})") from exc
 
 
 def replay_lines(policy: Policy, lines: Iterable[bytes]) -> Iterator[tuple[bytes, str | None]]:
@@ -170,15 +199,12 @@ def replay_lines(policy: Policy, lines: Iterable[bytes]) -> Iterator[tuple[bytes
         if not line.strip():
             continue
         try:
-            result = to_json(evaluate(policy, timeline_from_json(orjson.loads(line), policy)))
+            result = _replay(policy, orjson.loads(line), to_json)
         except orjson.JSONDecodeError as exc:
             msg = f"line {number}: not valid JSON ({exc})"
             yield orjson.dumps({"error": msg}), msg
         except ReplayInputError as exc:
             msg = f"line {number}: {exc}"
-            yield orjson.dumps({"error": msg}), msg
-        except OverflowError:
-            msg = f"line {number}: {OUT_OF_RANGE}"
             yield orjson.dumps({"error": msg}), msg
         else:
             yield orjson.dumps(result), None
