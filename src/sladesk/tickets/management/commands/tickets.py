@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 from django.contrib.auth.models import User
@@ -35,6 +35,9 @@ ACTIONS: dict[str, tuple[Callable[..., Ticket], str]] = {
     "affected": (actions.do_set_ticket_affected, "EMAIL"),
     "out-of-scope": (actions.do_exclude_ticket, "CATEGORY"),
 }
+# A call logged late is logged days late, not decades: older instants are typing mistakes
+# (and year 1 would overflow the SLA calendars).
+EARLIEST_RECEIPT = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class Command(BaseCommand):
@@ -126,9 +129,12 @@ class Command(BaseCommand):
             return None
         try:
             moment = datetime.fromisoformat(text)
+            moment = moment if moment.tzinfo else timezone.make_aware(moment)
         except ValueError:
             self._fail(f"--received-at {text!r} is not an ISO 8601 instant (e.g. 2026-06-03T16:00:00-03:00)")
-        return moment if moment.tzinfo else timezone.make_aware(moment)
+        if moment < EARLIEST_RECEIPT:
+            self._fail(f"--received-at {text!r} is before {EARLIEST_RECEIPT.year}: too long ago for a call logged late")
+        return moment
 
     def _act(self, options: dict[str, Any]) -> None:
         actor = self._staff(options["as_"])
