@@ -115,7 +115,7 @@ def test_act_refuses_forbidden_transitions_unknown_tickets_and_other_partners(de
     code, _, err = desk("tickets", "act", "9999", "--as", "ana@vendor.example", "start")
     assert (code, "no ticket #9999" in err) == (1, True)
     code, _, err = desk("tickets", "act", number, "--as", "pedro@sul.example", "note", "oi")
-    assert (code, "may not see ticket" in err) == (1, True)
+    assert (code, f"no ticket #{number}" in err) == (1, True)
     code, _, err = desk("tickets", "act", number, "--as", "ana@vendor.example", "reply")
     assert (code, "reply needs TEXT" in err) == (1, True)
     code, _, err = desk("tickets", "act", number, "--as", "ghost@vendor.example", "start")
@@ -171,3 +171,55 @@ def test_act_sets_the_affected_user_by_email(desk: Run) -> None:
     assert (code, "is not of ACME" in err) == (1, True)
     code, _, err = desk("tickets", "act", number, "--as", "ana@vendor.example", "affected", "ghost@acme.example")
     assert (code, "no person 'ghost@acme.example'" in err) == (1, True)
+
+
+def test_a_partner_agent_hears_the_same_for_a_ticket_it_may_not_see_as_for_none(desk: Run) -> None:
+    _, out, _ = create(desk, "alice@acme.example", "--subject", "Erro 500")  # ACME: not Sul's
+    number = json.loads(out)["number"]
+    answers = {}
+    for n in (number, 99999):
+        for command in (["show", str(n)], ["show", str(n), "--json"], ["act", str(n), "start"]):
+            code, out, err = desk("tickets", *command, "--as", "pedro@sul.example")
+            answers[(n, command[0], len(command))] = (code, out, err.replace(str(n), "N"))
+    assert (
+        answers[(number, "show", 2)]
+        == answers[(99999, "show", 2)]
+        == (1, "", "sladesk: no ticket #N (sladesk tickets list shows them)\n")
+    )
+    assert answers[(number, "show", 3)] == answers[(99999, "show", 3)]
+    assert answers[(number, "act", 3)] == answers[(99999, "act", 3)]
+
+
+@pytest.mark.parametrize("requester", ["alice@acme.example", "bob@acme.example"])
+def test_a_partner_agent_hears_the_same_for_a_person_it_does_not_serve_as_for_nobody(desk: Run, requester: str) -> None:
+    """An entitled Gestora and a Vendedor of a customer Sul does not serve: not their customer's
+    name, not their seat, not whether they may ask; the words said for an unknown email."""
+    args = ["tickets", "create", "--as", "pedro@sul.example", "--channel", "phone", "--subject", "x", "--requester"]
+    code, out, err = desk(*args, requester)
+    unknown = desk(*args, "nobody@x.example")
+    assert (code, out, err.replace(requester, "EMAIL")) == (
+        unknown[0],
+        unknown[1],
+        unknown[2].replace("nobody@x.example", "EMAIL"),
+    )
+    assert code == 1 and "ACME" not in err and "acme" not in err.replace(requester, "")
+
+
+def test_a_partner_agent_cannot_set_an_affected_user_of_another_customer(desk: Run) -> None:
+    code, out, err = desk(
+        "tickets", "create", "--as", "pedro@sul.example", "--channel", "phone", "--requester", "bea@beta.example",
+        "--subject", "Caixa travado",
+    )  # fmt: skip
+    assert code == 0, err
+    number = str(json.loads(out)["number"])
+    code, _, err = desk("tickets", "act", number, "--as", "pedro@sul.example", "affected", "bob@acme.example")
+    assert (code, "no person 'bob@acme.example' in the directory" in err, "ACME" in err) == (1, True, False)
+
+
+def test_a_subject_with_line_breaks_and_control_characters_is_kept_on_one_line(desk: Run) -> None:
+    code, out, err = create(
+        desk, "alice@acme.example", "--subject", "Erro\r\nBcc: x@evil.example\x1b[31m\u2028ao salvar "
+    )
+    assert code == 0, err
+    _, shown, _ = desk("tickets", "show", str(json.loads(out)["number"]), "--json")
+    assert json.loads(shown)["subject"] == "Erro Bcc: x@evil.example [31m ao salvar"

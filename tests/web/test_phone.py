@@ -105,12 +105,66 @@ def test_an_unknown_number_is_told_nothing_about_any_customer(world: World, time
     assert "Não encontramos este contato" in response.content.decode()
 
 
-def test_a_partner_agent_cannot_learn_whose_number_it_is(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
+HANDOVER = (
+    "Quem ligou é de um cliente que a sua equipe não atende. Não recuse a ligação: transfira-a para a central "
+    "de suporte do fornecedor, no telefone +55 51 3393.8000, que atende todos os clientes."
+)
+
+
+@pytest.mark.parametrize(
+    "caller",
+    [
+        {"phone": "(51) 99811-2233"},  # Gabriela: an entitled Gestora of Aurora (self-service)
+        {"email": "gabriela@aurora.example"},
+        {"email": "gerson@aurora.example"},  # Aurora's Gestor without a seat
+        {"phone": "+55 51 99700-1000"},  # Aurora's Vendedor
+        {"email": "carla@cedro.example"},  # an entitled Gestora of another partner's customer
+    ],
+)
+def test_a_partner_agent_hands_a_caller_of_another_customer_to_the_vendors_desk(  # type: ignore[no-untyped-def]
+    world: World, time_machine, caller: dict[str, str]
+) -> None:
+    """Never turned away as unknown (she may be entitled), never named, nor her customer, nor
+    whether she may open tickets: the same words for all of them, and the vendor's number."""
     time_machine.move_to(SAT_NIGHT, tick=False)
-    response = client_for(world.paulo).post(PHONE, call(phone="(51) 99811-2233"))
-    html = response.content.decode()
-    assert "Não encontramos este contato" in html and "Gabriela" not in html
+    paulo = client_for(world.paulo)
+    for response in (paulo.post(PHONE, call(**caller)), paulo.post(PHONE, {**caller, "check": "1"})):
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert HANDOVER in html
+        assert "Não encontramos este contato" not in html and "Não é possível abrir o chamado" not in html
+        for secret in ("Gabriela", "Gerson", "Vicente", "Carla", "Aurora", "Cedro", "Apenas os Gestores", "cobre"):
+            assert secret not in html, secret
     assert not Ticket.objects.exists()
+
+
+def test_the_handover_is_said_in_english(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
+    time_machine.move_to(SAT_NIGHT, tick=False)
+    html = in_english(client_for(world.paulo)).post(PHONE, call(phone="(51) 99811-2233")).content.decode()
+    assert "The caller belongs to a customer your team does not serve." in html
+    assert "+55 51 3393.8000" in html
+
+
+def test_a_partner_agent_still_hears_that_an_unknown_number_is_unknown(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
+    time_machine.move_to(SAT_NIGHT, tick=False)
+    html = client_for(world.paulo).post(PHONE, call(phone="+55 11 4000-0000")).content.decode()
+    assert "Não encontramos este contato" in html and HANDOVER not in html
+
+
+def test_a_partner_agent_takes_the_call_of_a_customer_it_serves(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
+    time_machine.move_to(SAT_NIGHT, tick=False)
+    response = client_for(world.paulo).post(PHONE, call(phone="+55 51 3222-1000"))
+    assert response.status_code == 302
+    assert Ticket.objects.get().requester == world.beatriz
+
+
+def test_a_subject_typed_with_line_breaks_and_control_characters_is_kept_on_one_line(
+    world: World, time_machine
+) -> None:  # type: ignore[no-untyped-def]
+    time_machine.move_to(SAT_NIGHT, tick=False)
+    data = call(phone="(51) 99811-2233", subject="Oto fora\r\nBcc: x@evil.example\x07\u2028do ar\t")
+    assert client_for(world.alice).post(PHONE, data).status_code == 302
+    assert Ticket.objects.get().subject == "Oto fora Bcc: x@evil.example do ar"
 
 
 def test_the_call_time_cannot_be_in_the_future(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]

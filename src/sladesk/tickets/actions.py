@@ -78,8 +78,8 @@ def _authorize(actor: User | None, ticket: Ticket) -> None:
     if actor is None:  # the system itself (intake, worker)
         return
     profile = profile_of(actor)
-    if not may_see_customer(profile, ticket.customer):
-        raise ActionError(FORBIDDEN, f"{actor} may not act on tickets of {ticket.customer}")
+    if not may_see_customer(profile, ticket.customer):  # never say whose ticket it is
+        raise ActionError(FORBIDDEN, f"{actor} may not act on ticket #{ticket.number}")
 
 
 def _step(ticket: Ticket, action: str) -> transitions.Step:
@@ -234,11 +234,13 @@ def do_create_ticket(*, actor: User | None, now: datetime | None = None, **value
     new.subject = one_line(new.subject)
     policy = current_policy()
     _check_new(policy, new, now)
+    # Who acts first: a partner's agent learns nothing (customer, seat, contract) about a
+    # person of a customer it does not serve, not even why that person could not ask.
+    if actor is not None and not may_see_customer(profile_of(actor), new.requester.customer):
+        raise ActionError(FORBIDDEN, f"{actor} may not open tickets for {new.requester.email}")
     entitlement = check_person(new.requester, timezone.localdate(new.received_at))
     if not entitlement.ok:
         raise ActionError(NOT_ENTITLED, f"{new.requester.email}: {entitlement.reason}. {entitlement.explain()}")
-    if actor is not None and not may_see_customer(profile_of(actor), new.requester.customer):
-        raise ActionError(FORBIDDEN, f"{actor} may not open tickets for {new.requester.customer}")
     if new.priority is None and new.channel == Channel.PHONE:
         new.priority = policy.channels[Channel.PHONE].priorities[0]
     return _insert(new, actor, now)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from sladesk.directory.models import Person, Store
 from sladesk.staff.access import customer_filter
 from sladesk.staff.models import StaffProfile
 from sladesk.tickets import clocks
@@ -21,6 +22,27 @@ def visible_to(profile: StaffProfile | None) -> QuerySet[Ticket]:
     """Tickets this staff member may see (every ticket for None: the operator's shell)."""
     qs = Ticket.objects.all()
     return qs if profile is None else qs.filter(customer_filter(profile, "customer__"))
+
+
+def visible_tickets_of_person(profile: StaffProfile | None, person: Person) -> QuerySet[Ticket]:
+    """The tickets a person asked for or is affected by, of those this staff member may see.
+
+    Not only the person's current customer's: a person moved to another customer keeps the
+    tickets of the old one, which stay that customer's (and only its staff see them)."""
+    return visible_to(profile).filter(Q(requester=person) | Q(affected_person=person))
+
+
+def visible_tickets_of_store(profile: StaffProfile | None, store: Store) -> QuerySet[Ticket]:
+    """The tickets of a store, of those this staff member may see."""
+    return visible_to(profile).filter(affected_store=store)
+
+
+def visible_related(profile: StaffProfile | None, ticket: Ticket) -> Ticket | None:
+    """The ticket this one continues, if this staff member may see it (a follow-up of a person
+    who moved to another customer continues a ticket of the old customer)."""
+    if ticket.related_to_id is None:
+        return None
+    return visible_to(profile).filter(pk=ticket.related_to_id).first()
 
 
 def breached_filter(now: datetime) -> Q:
@@ -78,16 +100,18 @@ def list_json(options: dict[str, Any], profile: StaffProfile | None, now: dateti
     return [summary(t) for t in filtered(options, profile, now)[:limit]]
 
 
-def ticket_json(ticket: Ticket, now: datetime) -> dict[str, Any]:
-    """The ticket with ``metrics`` exactly as ``sla replay`` of its timeline prints them."""
+def ticket_json(ticket: Ticket, now: datetime, profile: StaffProfile | None = None) -> dict[str, Any]:
+    """The ticket with ``metrics`` exactly as ``sla replay`` of its timeline prints them, as
+    ``profile`` may see it (None: everything, the operator's shell)."""
     sla = clocks.metrics_json(ticket, now)
+    related = visible_related(profile, ticket)
     return {
         **summary(ticket),
         "description": ticket.description,
         "category": ticket.category or None,
         "missing_information": ticket.missing_information,
         "policy_version": ticket.policy_version.version,
-        "related_to": ticket.related_to.number if ticket.related_to else None,
+        "related_to": related.number if related else None,
         "sla_priority": sla["priority"],
         "metrics": sla["metrics"],
         "events": [event_json(e) for e in ticket.events.order_by("seq")],
@@ -129,8 +153,8 @@ def event_json(e: TicketEvent) -> dict[str, Any]:
     return out
 
 
-def ticket_text(ticket: Ticket, now: datetime) -> str:
-    data = ticket_json(ticket, now)
+def ticket_text(ticket: Ticket, now: datetime, profile: StaffProfile | None = None) -> str:
+    data = ticket_json(ticket, now, profile)
     lines = [f"#{data['number']} {data['subject']}  [{data['status']}, {data['priority'] or 'sem prioridade'}]"]
     lines.append(f"customer {data['customer']}  requester {data['requester']}  channel {data['channel']}")
     for name, metric in data["metrics"].items():

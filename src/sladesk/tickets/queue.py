@@ -9,6 +9,8 @@ the second only when the first does not fill the page.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,6 +37,28 @@ MINE = "me"
 NO_PRIORITY = "-"
 
 
+# What a parameter may look like: ASCII digits only (str.isdigit also takes "²" and "٣",
+# which int() or the database then refuse), within what the columns hold.
+ID = re.compile(r"[1-9][0-9]{0,9}")
+MAX_ID = 2**31 - 1  # the primary keys are 32-bit integers on PostgreSQL
+CURSOR = re.compile(r"(n|-?[0-9]{1,18})\.([1-9][0-9]{0,18})")
+MAX_PK = 2**63 - 1
+
+
+def clean_param(text: str, limit: int) -> str:
+    """A free-text parameter as the desk can look it up: no control characters (PostgreSQL
+    refuses NUL in a query), no surrounding spaces, at most ``limit`` characters."""
+    kept = "".join(c for c in text[: limit * 4] if unicodedata.category(c) not in ("Cc", "Cs"))
+    return kept.strip()[:limit]
+
+
+def parse_id(text: str) -> int | None:
+    """A row id as typed in a URL, or None when it cannot be one."""
+    if not ID.fullmatch(text) or int(text) > MAX_ID:
+        return None
+    return int(text)
+
+
 @dataclass
 class Filters:
     """The queue's GET parameters, validated; unknown values are dropped, never an error."""
@@ -52,14 +76,15 @@ class Filters:
         status = params.get("status", "")
         priority = params.get("priority", "")
         assignee = params.get("assignee", "")
+        after = params.get("after", "")
         return cls(
-            customer=params.get("customer", "").strip()[:64],
-            partner=params.get("partner", "").strip()[:200] if profile.sees_every_customer else "",
+            customer=clean_param(params.get("customer", ""), 64),
+            partner=clean_param(params.get("partner", ""), 200) if profile.sees_every_customer else "",
             priority=priority if priority in (*policy.priorities, NO_PRIORITY) else "",
             status=status if status in OPEN_STATUSES else "",
-            assignee=assignee if assignee in (MINE, NOBODY) or assignee.isdigit() else "",
+            assignee=assignee if assignee in (MINE, NOBODY) or parse_id(assignee) is not None else "",
             breached=params.get("breached") in ("1", "on", "true"),
-            after=params.get("after", "")[:64],
+            after=after if parse_cursor(after) is not None else "",
         )
 
     def query(self, after: str = "") -> str:
@@ -94,18 +119,25 @@ def _filter(qs: QuerySet[Ticket], f: Filters, user: User, now: datetime) -> Quer
     elif f.assignee == NOBODY:
         qs = qs.filter(assignee__isnull=True)
     elif f.assignee:
-        qs = qs.filter(assignee_id=int(f.assignee))
+        qs = qs.filter(assignee_id=parse_id(f.assignee))
     if f.breached:
         qs = qs.filter(Q(next_due_at__lt=now) | breached_filter(now))
     return qs
 
 
 def parse_cursor(text: str) -> tuple[datetime | None, int] | None:
-    """``<due in µs>.<id>`` for a row with a deadline, ``n.<id>`` for one without."""
-    due, _, pk = text.partition(".")
-    if not pk.isdigit() or not (due == "n" or due.lstrip("-").isdigit()):
+    """``<due in µs>.<id>`` for a row with a deadline, ``n.<id>`` for one without; None for
+    anything else (a cursor the desk did not write, or an instant no calendar holds)."""
+    match = CURSOR.fullmatch(text)
+    if match is None or int(match[2]) > MAX_PK:
         return None
-    return (None if due == "n" else from_us(int(due)), int(pk))
+    due, pk = match[1], int(match[2])
+    if due == "n":
+        return None, pk
+    try:
+        return from_us(int(due)), pk
+    except (OverflowError, OSError, ValueError):  # before year 1 or after 9999
+        return None
 
 
 def cursor_of(ticket: Ticket) -> str:
@@ -209,12 +241,15 @@ MAX_CUSTOMER_CHOICES = 1000
 
 
 def choices(profile: StaffProfile, policy: Policy) -> Choices:
-    """The filter form's options: only what this staff member may see."""
+    """The filter form's options: only what this staff member may see (a partner's agent:
+    its partner's customers and agents)."""
     customers = list(visible_customers(profile).order_by("name").values_list("code", "name")[:MAX_CUSTOMER_CHOICES])
     partners: list[str] = []
     if profile.sees_every_customer:
         partners = list(Partner.objects.order_by("name").values_list("name", flat=True))
     staff = User.objects.filter(staff__isnull=False, is_active=True).order_by("first_name", "last_name", "username")
+    if not profile.sees_every_customer:  # a partner's agent: its own team, nobody else's names
+        staff = staff.filter(Q(staff__role=StaffProfile.Role.PARTNER_AGENT, staff__partner_id=profile.partner_id))
     assignees = [(u.pk, display_name(u)) for u in staff.only("pk", "first_name", "last_name", "email", "username")]
     statuses = [(s.value, str(s.label)) for s in Status if s in OPEN_STATUSES]
     return Choices(customers, partners, assignees, statuses, list(policy.priorities))

@@ -360,7 +360,8 @@ def phone(request: HttpRequest) -> HttpResponse:
     context = _phone_context(policy)
     if request.method == "POST" and "check" in request.POST:  # only who is calling: nothing else needed yet
         context["form"] = PhoneForm(initial={**initial, **request.POST.dict()})
-        context["caller"] = _caller(profile, request.POST.get("email", ""), request.POST.get("phone", ""))
+        email, phone = request.POST.get("email", ""), request.POST.get("phone", "")
+        context["caller"] = _caller(profile, queue_.clean_param(email, 254), queue_.clean_param(phone, 40))
         return render(request, "tickets/phone.html", context)
     form = context["form"] = PhoneForm(request.POST or None, initial=initial)
     if request.method != "POST" or not form.is_valid():
@@ -390,11 +391,18 @@ def _phone_context(policy: Policy) -> dict[str, Any]:
     return {"number": channel.number, "priority": takes[0], "priorities": ", ".join(map(policy_label, takes))}
 
 
+# The caller is someone of a customer this (partner's) agent does not serve: the call goes to
+# the vendor's desk, which serves every customer. Nothing else is said: not who, not whose, not
+# whether they may open tickets (the vendor's desk finds that out).
+SERVED_ELSEWHERE = "served_elsewhere"
+
+
 def _caller(profile: StaffProfile, email: str, phone: str) -> entitlement.Entitlement:
-    """Who is calling, as far as this staff member may know: another partner's customer is unknown."""
+    """Who is calling, as far as this staff member may know. A person of a customer it does not
+    serve is neither named nor turned away: the agent hands the call to the vendor's desk."""
     found = entitlement.check(email=email.strip(), phone=phone.strip(), today=timezone.localdate())
     if found.person is not None and not may_see_customer(profile, found.person.customer):
-        return entitlement.Entitlement(entitlement.UNKNOWN_SENDER)  # never say whose number it is
+        return entitlement.Entitlement(SERVED_ELSEWHERE)
     return found
 
 

@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from sladesk.directory.models import Person
-from sladesk.staff.access import profile_of
+from sladesk.staff.access import customer_filter, profile_of
 from sladesk.tickets import actions, queries
 from sladesk.tickets.actions import ActionError
 from sladesk.tickets.models import Channel, Ticket
@@ -98,23 +98,27 @@ class Command(BaseCommand):
         profile_of(user)
         return user
 
-    def _person(self, email: str) -> Person:
-        person = Person.objects.filter(email__iexact=email.strip()).first()
+    def _person(self, email: str, actor: User) -> Person:
+        """A person of a customer ``actor`` serves; anyone else is not in the directory as far
+        as ``actor`` may know (a partner's agent learns nothing of other customers)."""
+        visible = customer_filter(profile_of(actor), "customer__")
+        person = Person.objects.filter(visible, email__iexact=email.strip()).first()
         if person is None:
             self._fail(f"no person {email!r} in the directory (sladesk directory import adds people)")
         return person
 
     def _ticket(self, number: int, actor: User | None) -> Ticket:
-        ticket = Ticket.objects.select_related("customer", "requester", "policy_version").filter(number=number).first()
+        """The ticket, or one answer for "does not exist" and "may not see": the same words."""
+        tickets = queries.visible_to(profile_of(actor) if actor is not None else None)
+        ticket = tickets.select_related("customer", "requester", "policy_version").filter(number=number).first()
         if ticket is None:
             self._fail(f"no ticket #{number} (sladesk tickets list shows them)")
-        if actor is not None and not queries.visible_to(profile_of(actor)).filter(pk=ticket.pk).exists():
-            self._fail(f"{actor.email} may not see ticket #{number} [forbidden]")
         return ticket
 
     def _create(self, options: dict[str, Any]) -> None:
         actor = self._staff(options["as_"])
-        requester = Person.objects.filter(email__iexact=options["requester"].strip()).first()
+        visible = customer_filter(profile_of(actor), "customer__")
+        requester = Person.objects.filter(visible, email__iexact=options["requester"].strip()).first()
         if requester is None:
             self._fail(f"no person {options['requester']!r} in the directory; only entitled Gestores may ask")
         ticket = actions.do_create_ticket(
@@ -148,7 +152,7 @@ class Command(BaseCommand):
         if options["action"] == "assign":
             arg = self._staff(arg)
         elif options["action"] == "affected":
-            arg = self._person(arg)
+            arg = self._person(arg, actor)
         result = function(ticket, actor, arg) if arg_name else function(ticket, actor)
         out = {"number": result.number, "status": result.status, "priority": result.priority or None}
         if result.pk != ticket.pk:
@@ -158,13 +162,14 @@ class Command(BaseCommand):
     def _show(self, options: dict[str, Any]) -> None:
         actor = self._staff(options["as_"]) if options["as_"] else None
         ticket = self._ticket(options["number"], actor)
+        profile = profile_of(actor) if actor is not None else None
         now = timezone.now()
         if options["timeline"]:
             self._out(queries.timeline_json(ticket, now))
         elif options["json"]:
-            self._out(queries.ticket_json(ticket, now))
+            self._out(queries.ticket_json(ticket, now, profile))
         else:
-            self.stdout.write(queries.ticket_text(ticket, now))
+            self.stdout.write(queries.ticket_text(ticket, now, profile))
 
     def _list(self, options: dict[str, Any]) -> None:
         actor = self._staff(options["as_"]) if options["as_"] else None
