@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 from django.conf import settings
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from tests.web.conftest import PASSWORD, World
@@ -65,3 +68,56 @@ def test_the_desk_switches_to_english(world: World) -> None:
     html = client.get("/").content.decode()
     assert "Open tickets" in html and "Fila de chamados abertos" not in html
     assert '<html lang="en">' in html
+
+
+# What config/settings.py says for the lockout per address (see config/lockout.py).
+PER_ADDRESS = {"AXES_HANDLER": "sladesk.config.lockout.SprayLockoutHandler", "LOGIN_IP_FAILURE_LIMIT": 20}
+
+
+# A failed login for a username nobody has still hashes the password (the same time as for a
+# real one): a fast hasher first keeps twenty of them quick; the world's Argon2 hashes still check.
+FAST = ["django.contrib.auth.hashers.MD5PasswordHasher", "django.contrib.auth.hashers.Argon2PasswordHasher"]
+
+
+@pytest.fixture
+def per_address() -> Iterator[None]:
+    with override_settings(**PER_ADDRESS, PASSWORD_HASHERS=FAST):
+        yield
+
+
+def test_spraying_twenty_usernames_from_one_address_locks_the_address(world: World, per_address: None) -> None:
+    client = Client()
+    for i in range(19):  # one try each: no username reaches its own limit
+        assert login(client, f"user{i}@sladesk.example", "Senha123!").status_code == 200
+    assert login(client, "user19@sladesk.example", "Senha123!").status_code == 429
+    # Locked for every username from there, even a real one with its right password...
+    locked = login(client, "alice@sladesk.example", PASSWORD)
+    assert locked.status_code == 429 and "Acesso bloqueado temporariamente" in locked.content.decode()
+    # ... but not from another address.
+    assert login(Client(REMOTE_ADDR="203.0.113.9"), "alice@sladesk.example", PASSWORD).status_code == 302
+
+
+def test_a_few_people_mistyping_behind_one_address_are_not_locked_out_together(world: World, per_address: None) -> None:
+    client = Client()
+    for name in ("ana@office.example", "bia@office.example", "caio@office.example", "davi@office.example"):
+        for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+            assert login(client, name, "errada").status_code == 200
+    assert login(client, "alice@sladesk.example", PASSWORD).status_code == 302
+
+
+def test_one_username_is_still_locked_after_its_own_limit(world: World, per_address: None) -> None:
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert login(client, "alice@sladesk.example", "errada").status_code == 200
+    assert login(client, "alice@sladesk.example", "errada").status_code == 429
+    assert login(client, "sofia@sladesk.example", PASSWORD).status_code == 302  # the address is not locked
+
+
+def test_logging_in_to_ones_own_account_does_not_reset_a_spray(world: World, per_address: None) -> None:
+    client = Client()
+    for i in range(15):
+        assert login(client, f"user{i}@sladesk.example", "Senha123!").status_code == 200
+    assert login(Client(), "paulo@sul.example", PASSWORD).status_code == 302  # the sprayer's own account
+    for i in range(15, 19):
+        assert login(client, f"user{i}@sladesk.example", "Senha123!").status_code == 200
+    assert login(client, "user19@sladesk.example", "Senha123!").status_code == 429
