@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.core.management import call_command
 
 from sladesk.ops.demo import load_demo
@@ -36,6 +37,29 @@ def test_it_loads_the_demo_and_fills_the_tickets_asked_for() -> None:
     assert "bulk tickets: 200 added" in out
     assert "supervisor@demo.sladesk" in out and "demo-supervisor" in out
     assert bulk_tickets().filter(customer__is_demo=False).count() == 0
+
+
+def test_it_refuses_a_desk_with_real_accounts_and_says_why(capsys: pytest.CaptureFixture[str]) -> None:
+    User.objects.create_user("ana@vendor.example", "ana@vendor.example", "uma-senha-bem-longa-42")
+    with pytest.raises(SystemExit) as exited:
+        demo()
+    assert exited.value.code == 1
+    err = capsys.readouterr().err
+    assert "refused: this database has 1 real account(s) (ana@vendor.example)" in err
+    assert "admin@demo.sladesk / demo-admin is a superuser" in err and "--force" in err
+    assert not User.objects.filter(username__endswith="@demo.sladesk").exists()
+    assert not Ticket.objects.exists()
+
+
+def test_it_loads_there_when_forced() -> None:
+    User.objects.create_user("ana@vendor.example", "ana@vendor.example", "uma-senha-bem-longa-42")
+    assert "supervisor@demo.sladesk" in demo("--force")
+    assert User.objects.filter(username="admin@demo.sladesk", is_superuser=True).exists()
+
+
+def test_loading_it_again_is_no_refusal() -> None:
+    demo()  # only the demo's own accounts: still a desk for trying things out
+    assert "demo tickets: already there, nothing added" in demo()
 
 
 def test_it_only_adds_what_is_missing() -> None:

@@ -14,20 +14,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from sladesk.ops.demo.people import LOGINS, DemoDirectory, Login, ensure_directory, login_lines
+from sladesk.ops.demo.people import LOGINS, STAFF_DOMAIN, DemoDirectory, Login, ensure_directory, login_lines
 from sladesk.ops.demo.stories import load_stories
 from sladesk.tickets.models import Ticket
 
-__all__ = ["LOGINS", "DemoResult", "Login", "load_demo", "login_lines", "summary_lines"]
+__all__ = ["LOGINS", "DemoResult", "Login", "load_demo", "login_lines", "real_accounts", "summary_lines"]
 
 
 @dataclass
 class DemoResult:
     directory: DemoDirectory
     tickets: list[Ticket] = field(default_factory=list)  # created by this load (none if already there)
+
+
+def real_accounts() -> QuerySet[User]:
+    """The accounts that are not the demo's: a desk in real use, where the demo's logins with
+    public passwords (a superuser among them) would let anyone in."""
+    return User.objects.exclude(username__endswith=f"@{STAFF_DOMAIN}").order_by("username")
 
 
 def load_demo(now: datetime | None = None) -> DemoResult:
