@@ -128,3 +128,10 @@ def test_the_phone_intake_answers_anything_typed(
     client: Client = desk[who]
     assert client.get(PHONE, query).status_code == 200
     assert client.post(PHONE, form).status_code in (200, 302, 400)
+
+
+def test_a_ticket_code_with_a_nul_or_other_bytes_is_not_found_never_a_500(world: World) -> None:
+    client = client_for(world.alice)
+    for code in ("%00", "abc%00def", "%C2%B2", "..%2F..", "a b"):
+        assert client.get(f"/t/{code}/").status_code == 404
+        assert client.post(f"/t/{code}/note/", {"text": "x"}).status_code == 404

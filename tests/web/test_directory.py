@@ -53,3 +53,17 @@ def test_it_searches_people_and_filters_by_role(world: World) -> None:
 def test_the_directory_is_closed_to_users_without_a_staff_profile(world: World) -> None:
     for name in ("directory:customers", "directory:stores", "directory:people"):
         assert client_for(world.walter).get(reverse(name)).status_code == 403
+
+
+def test_a_person_moved_to_another_customer_shows_each_partner_only_its_own_tickets(world: World) -> None:
+    """The report: after an import moved a person, another partner's agent saw their old tickets."""
+    from sladesk.tickets.actions import do_create_ticket
+
+    old = do_create_ticket(actor=None, channel="email", requester=world.beatriz, subject="Pedido antigo da Bento")
+    world.beatriz.customer = world.cedro  # moved to Cedro (partner Norte)
+    world.beatriz.save()
+    url = reverse("directory:person", args=[world.beatriz.pk])
+    nina = client_for(world.nina).get(url)
+    assert nina.status_code == 200 and list(nina.context["tickets"]) == []
+    assert old.subject not in nina.content.decode()
+    assert [t.number for t in client_for(world.alice).get(url).context["tickets"]] == [old.number]  # vendor staff: all

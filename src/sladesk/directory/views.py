@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from sladesk.directory.entitlement import check_person
 from sladesk.directory.models import Person, Store
 from sladesk.staff.access import customer_filter, profile_of, visible_customers
-from sladesk.tickets.models import OPEN_STATUSES, Ticket
+from sladesk.tickets.models import OPEN_STATUSES
+from sladesk.tickets.queries import visible_tickets_of_person, visible_tickets_of_store, visible_to
 
 PAGE_SIZE = 100
 EXTRAS = {"csm": _("período com CSM"), "partner_hours": _("horas de parceiro"), "training": _("treinamento")}
@@ -61,7 +62,9 @@ def customer(request: HttpRequest, code: str) -> HttpResponse:
         "seat_holders": [p for p in people if p.support_seat],
         "stores": c.stores.annotate(people_count=Count("people")).order_by("name"),
         "by_role": by_role,
-        "open_tickets": Ticket.objects.filter(customer=c, status__in=OPEN_STATUSES).order_by("next_due_at", "pk")[:20],
+        "open_tickets": visible_to(profile_of(request.user))
+        .filter(customer=c, status__in=OPEN_STATUSES)
+        .order_by("next_due_at", "pk")[:20],
     }
     return render(request, "directory/customer.html", context)
 
@@ -84,7 +87,7 @@ def stores(request: HttpRequest) -> HttpResponse:
 def store(request: HttpRequest, pk: int) -> HttpResponse:
     s = get_object_or_404(_stores(request), pk=pk)
     people = s.people.order_by("role", "name")
-    tickets = Ticket.objects.filter(affected_store=s).order_by("-received_at")[:20]
+    tickets = visible_tickets_of_store(profile_of(request.user), s).order_by("-received_at")[:20]
     return render(request, "directory/store.html", {"store": s, "people": people, "tickets": tickets})
 
 
@@ -111,6 +114,8 @@ def people(request: HttpRequest) -> HttpResponse:
 def person(request: HttpRequest, pk: int) -> HttpResponse:
     qs = _people(request).select_related("customer__contract", "manager")
     p = get_object_or_404(qs, pk=pk)
-    tickets = Ticket.objects.filter(Q(requester=p) | Q(affected_person=p)).order_by("-received_at")[:20]
+    # Every list of tickets goes through the queue's visibility rule: a person moved from
+    # another partner's customer keeps tickets this viewer may not see.
+    tickets = visible_tickets_of_person(profile_of(request.user), p).order_by("-received_at")[:20]
     context = {"person": p, "entitlement": check_person(p, timezone.localdate()), "tickets": tickets}
     return render(request, "directory/person.html", context)

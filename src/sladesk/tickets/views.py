@@ -32,7 +32,7 @@ from sladesk.intake.store import attachment_path
 from sladesk.policies.service import current_policy
 from sladesk.staff.access import may_see_customer, profile_of
 from sladesk.staff.models import StaffProfile
-from sladesk.tickets import actions, clocks
+from sladesk.tickets import actions, clocks, queries
 from sladesk.tickets import queue as queue_
 from sladesk.tickets.access import get_ticket_for_staff
 from sladesk.tickets.forms import (
@@ -244,6 +244,7 @@ def _render_detail(
         "forms": forms,
         "missing": _missing(ticket, policy),
         "failed_emails": list(ticket.outboxmessage_set.filter(failed_at__isnull=False).order_by("pk")),
+        "related": queries.visible_related(profile_of(request.user), ticket),  # never another partner's ticket
         "now": now,
         "suggestions": suggestions(ticket, policy),
         "outage": bool((ticket.triage or {}).get("outage")) and not ticket.priority,

@@ -99,6 +99,8 @@ class Command(BaseCommand):
             sys.executable, "-m", "gunicorn", "sladesk.config.wsgi:application",
             "--bind", bind, "--workers", str(options["web_workers"]), "--threads", "4",
             "--access-logfile", "-", "--graceful-timeout", "5",
+            # its own control socket, so two desks side by side never share ~/.gunicorn/gunicorn.ctl
+            "--control-socket", str(settings.DATA_DIR / "gunicorn.ctl"),
         ]  # fmt: skip
         worker = [sys.executable, "-m", "sladesk.cli", "worker"]
         smtpd = [sys.executable, "-m", "sladesk.cli", "smtpd", "--host", options["host"]]
