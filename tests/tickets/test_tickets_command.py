@@ -138,13 +138,20 @@ def test_a_partner_agent_works_on_its_customers(desk: Run) -> None:
 
 
 def test_list_filters_and_orders_by_nearest_deadline(desk: Run) -> None:
+    for requester, when in (
+        ("alice@acme.example", "2026-11-24T10:00:00-03:00"),
+        ("bea@beta.example", "2026-11-24T09:00:00-03:00"),
+    ):
+        code, _, err = create(desk, requester, "--subject", "Lista", "--received-at", when)
+        assert code == 0, err  # its own tickets: the test does not lean on the others'
     code, out, _ = desk("tickets", "list", "--json", "--open")
     rows = json.loads(out)
     assert code == 0 and rows
     dues = [r["next_due_at"] for r in rows if r["next_due_at"]]
     assert dues == sorted(dues)
     code, out, _ = desk("tickets", "list", "--json", "--customer", "beta")
-    assert {r["customer"] for r in json.loads(out)} == {"beta"}
+    beta = json.loads(out)
+    assert beta and {r["customer"] for r in beta} == {"beta"}
     code, _, err = desk("tickets", "list", "--status", "lost")
     assert (code, "--status 'lost' is not one of" in err) == (1, True)
 
