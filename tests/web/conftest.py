@@ -3,12 +3,16 @@
 Customers: Aurora (self-service), Bento (partner Sul), Cedro (partner Norte).
 People: Gabriela (Aurora's Gestora with a seat), Gerson (Aurora's Gestor without one),
 Vicente (Aurora's Vendedor), Beatriz (Bento's Gestora), Carla (Cedro's Gestora).
-Staff: Sofia (supervisor), Alice (vendor agent), Paulo (partner agent of Sul),
-Nina (partner agent of Norte); Walter logs in but has no staff profile.
+Staff: Sam (supervisor), Ana (vendor agent), Pedro (partner agent of Sul),
+Otto (partner agent of Norte); Walter logs in but has no staff profile.
+
+One cast across the suite: a name means one role everywhere (tests/tickets/conftest.py has
+the same staff; Alice, wherever she appears, is a customer's Gestora with the seat).
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,6 +23,7 @@ import pytest
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.utils import translation
+from playwright.sync_api import Browser, sync_playwright
 
 from sladesk.directory.models import Contract, Customer, Partner, Person, Store
 from sladesk.staff.models import StaffProfile
@@ -46,10 +51,10 @@ class World:
     vicente: Person
     beatriz: Person
     carla: Person
-    sofia: User
-    alice: User
-    paulo: User
-    nina: User
+    sam: User
+    ana: User
+    pedro: User
+    otto: User
     walter: User
 
 
@@ -104,10 +109,10 @@ def world(db: None) -> World:
         vicente=person(aurora, "Vicente Vaz", "vicente@aurora.example", V, store=centro, phone="+55 51 99700-1000"),
         beatriz=person(bento, "Beatriz Brito", "beatriz@bento.example", G, True, phone="+55 51 3222-1000"),
         carla=person(cedro, "Carla Costa", "carla@cedro.example", G, True),
-        sofia=staff("sofia@sladesk.example", "Sofia", "Souza", R.SUPERVISOR),
-        alice=staff("alice@sladesk.example", "Alice", "Almeida", R.AGENT),
-        paulo=staff("paulo@sul.example", "Paulo", "Prado", R.PARTNER_AGENT, sul),
-        nina=staff("nina@norte.example", "Nina", "Nunes", R.PARTNER_AGENT, norte),
+        sam=staff("sam@sladesk.example", "Sam", "Souza", R.SUPERVISOR),
+        ana=staff("ana@sladesk.example", "Ana", "Almeida", R.AGENT),
+        pedro=staff("pedro@sul.example", "Pedro", "Prado", R.PARTNER_AGENT, sul),
+        otto=staff("otto@norte.example", "Otto", "Nunes", R.PARTNER_AGENT, norte),
         walter=walter,
     )  # fmt: skip
 
@@ -121,3 +126,20 @@ def open_ticket(
         actor=None, channel=channel, requester=requester, subject=subject, priority=priority,
         received_at=received_at, now=now, **values,
     )  # fmt: skip
+
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium, driven by Playwright: one for the whole session (Playwright's sync API
+    runs one event loop per thread, so two of them at once would refuse to start)."""
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()

@@ -8,13 +8,13 @@ from tests.web.test_queue import client_for
 
 def test_it_lists_every_customer_for_vendor_staff_and_only_theirs_for_a_partner_agent(world: World) -> None:
     url = reverse("directory:customers")
-    every = client_for(world.alice).get(url).context["page"]
+    every = client_for(world.ana).get(url).context["page"]
     assert [c.code for c in every] == ["bento", "aurora", "cedro"]  # by name
-    assert [c.code for c in client_for(world.paulo).get(url).context["page"]] == ["bento"]
+    assert [c.code for c in client_for(world.pedro).get(url).context["page"]] == ["bento"]
 
 
 def test_the_customer_page_shows_the_contract_seats_stores_and_people(world: World) -> None:
-    response = client_for(world.alice).get(reverse("directory:customer", args=["aurora"]))
+    response = client_for(world.ana).get(reverse("directory:customer", args=["aurora"]))
     html = response.content.decode()
     assert [p.name for p in response.context["seat_holders"]] == ["Gabriela Gomes"]
     assert "1 de 2 ocupados" in html
@@ -25,28 +25,26 @@ def test_the_customer_page_shows_the_contract_seats_stores_and_people(world: Wor
 
 
 def test_a_partner_agent_gets_404_for_other_customers_stores_and_people(world: World) -> None:
-    paulo = client_for(world.paulo)
-    assert paulo.get(reverse("directory:customer", args=["aurora"])).status_code == 404
-    assert paulo.get(reverse("directory:store", args=[world.aurora_centro.pk])).status_code == 404
-    assert paulo.get(reverse("directory:person", args=[world.gabriela.pk])).status_code == 404
-    assert paulo.get(reverse("directory:person", args=[world.beatriz.pk])).status_code == 200
-    assert [p.name for p in paulo.get(reverse("directory:people")).context["page"]] == ["Beatriz Brito"]
-    assert list(paulo.get(reverse("directory:stores")).context["page"]) == []
+    pedro = client_for(world.pedro)
+    assert pedro.get(reverse("directory:customer", args=["aurora"])).status_code == 404
+    assert pedro.get(reverse("directory:store", args=[world.aurora_centro.pk])).status_code == 404
+    assert pedro.get(reverse("directory:person", args=[world.gabriela.pk])).status_code == 404
+    assert pedro.get(reverse("directory:person", args=[world.beatriz.pk])).status_code == 200
+    assert [p.name for p in pedro.get(reverse("directory:people")).context["page"]] == ["Beatriz Brito"]
+    assert list(pedro.get(reverse("directory:stores")).context["page"]) == []
 
 
 def test_the_person_page_says_whether_they_may_open_tickets(world: World) -> None:
-    alice = client_for(world.alice)
-    assert (
-        "Sim: Gestor com assento" in alice.get(reverse("directory:person", args=[world.gabriela.pk])).content.decode()
-    )
-    html = alice.get(reverse("directory:person", args=[world.vicente.pk])).content.decode()
+    ana = client_for(world.ana)
+    assert "Sim: Gestor com assento" in ana.get(reverse("directory:person", args=[world.gabriela.pk])).content.decode()
+    html = ana.get(reverse("directory:person", args=[world.vicente.pk])).content.decode()
     assert "peça ao Gestor da sua empresa" in html
 
 
 def test_it_searches_people_and_filters_by_role(world: World) -> None:
-    alice = client_for(world.alice)
-    assert [p.name for p in alice.get(reverse("directory:people"), {"q": "9970"}).context["page"]] == ["Vicente Vaz"]
-    found = alice.get(reverse("directory:people"), {"role": "gestor", "q": "aurora"}).context["page"]
+    ana = client_for(world.ana)
+    assert [p.name for p in ana.get(reverse("directory:people"), {"q": "9970"}).context["page"]] == ["Vicente Vaz"]
+    found = ana.get(reverse("directory:people"), {"role": "gestor", "q": "aurora"}).context["page"]
     assert [p.name for p in found] == ["Gabriela Gomes", "Gerson Garcia"]
 
 
@@ -63,7 +61,7 @@ def test_a_person_moved_to_another_customer_shows_each_partner_only_its_own_tick
     world.beatriz.customer = world.cedro  # moved to Cedro (partner Norte)
     world.beatriz.save()
     url = reverse("directory:person", args=[world.beatriz.pk])
-    nina = client_for(world.nina).get(url)
-    assert nina.status_code == 200 and list(nina.context["tickets"]) == []
-    assert old.subject not in nina.content.decode()
-    assert [t.number for t in client_for(world.alice).get(url).context["tickets"]] == [old.number]  # vendor staff: all
+    otto = client_for(world.otto).get(url)
+    assert otto.status_code == 200 and list(otto.context["tickets"]) == []
+    assert old.subject not in otto.content.decode()
+    assert [t.number for t in client_for(world.ana).get(url).context["tickets"]] == [old.number]  # vendor staff: all

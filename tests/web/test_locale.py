@@ -56,11 +56,11 @@ def labels_seen(client: Client, code: str) -> tuple[list[str], list[str], list[s
 def test_the_default_policys_labels_show_in_pt_br_and_in_english(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
     time_machine.move_to(WED_10, tick=False)
     t = open_ticket(world.gabriela, "Erro ao salvar pedido", priority="P2")
-    columns, panel, timeline = labels_seen(client_for(world.alice), t.code)
+    columns, panel, timeline = labels_seen(client_for(world.ana), t.code)
     assert columns == ["Resposta", "Atendimento", "Resolução"]
     assert panel == ["Resposta ao e-mail", "Atendimento", "Resolução"]
     assert timeline == sorted(panel)
-    columns, panel, timeline = labels_seen(in_english(client_for(world.alice)), t.code)
+    columns, panel, timeline = labels_seen(in_english(client_for(world.ana)), t.code)
     assert columns == ["Reply", "Response", "Resolution"]
     assert panel == ["Email reply", "Response", "Resolution"]
     assert timeline == sorted(panel)
@@ -70,9 +70,9 @@ def test_the_ticket_page_says_the_rules_in_its_language(world: World, time_machi
     time_machine.move_to(WED_10, tick=False)
     t = open_ticket(world.gabriela, "Erro ao salvar pedido", priority="P2")
     page = reverse("tickets:detail", args=[t.code])
-    html = client_for(world.alice).get(page).content.decode()
+    html = client_for(world.ana).get(page).content.decode()
     assert "<strong>Resposta ao e-mail</strong>" in html and "2 dias úteis = 18 h úteis" in html
-    html = in_english(client_for(world.alice)).get(page).content.decode()
+    html = in_english(client_for(world.ana)).get(page).content.decode()
     assert "<strong>Email reply</strong>" in html and "2 business days = 18 business hours" in html
     assert "dias úteis" not in html
 
@@ -83,11 +83,11 @@ def test_a_custom_policys_labels_show_in_both_languages(  # type: ignore[no-unty
     policy_in_force(CUSTOM)
     time_machine.move_to(WED_10, tick=False)
     t = open_ticket(world.gabriela, "Erro ao salvar pedido", priority="P2")
-    columns, panel, timeline = labels_seen(client_for(world.alice), t.code)
+    columns, panel, timeline = labels_seen(client_for(world.ana), t.code)
     assert columns == ["Resposta", "Atendimento", "Solução", "Triagem"]
     assert panel == ["Resposta ao e-mail", "Atendimento", "Solução", "Triagem"]
     assert timeline == sorted(panel)
-    english = in_english(client_for(world.alice))
+    english = in_english(client_for(world.ana))
     columns, panel, timeline = labels_seen(english, t.code)
     assert columns == ["Reply", "Response", "Solução", "Triage"]  # no English label: the pt-BR one
     assert panel == ["Email reply", "Response", "Solução", "Triage"]

@@ -24,13 +24,13 @@ def test_the_login_page_says_when_access_gets_locked(world: World) -> None:
 
 def test_a_staff_member_logs_in_with_their_email_and_lands_on_the_queue(world: World) -> None:
     client = Client()
-    response = login(client, "alice@sladesk.example", PASSWORD)
+    response = login(client, "ana@sladesk.example", PASSWORD)
     assert response.status_code == 302 and response["Location"] == "/"
     assert client.get("/").status_code == 200
 
 
 def test_a_wrong_password_is_refused(world: World) -> None:
-    response = login(Client(), "alice@sladesk.example", "errada")
+    response = login(Client(), "ana@sladesk.example", "errada")
     assert response.status_code == 200
     assert "Usuário ou senha incorretos" in response.content.decode()
 
@@ -38,17 +38,17 @@ def test_a_wrong_password_is_refused(world: World) -> None:
 def test_it_locks_out_after_repeated_failures_even_with_the_right_password(world: World) -> None:
     client = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
-        assert login(client, "alice@sladesk.example", "errada").status_code == 200
-    locked = login(client, "alice@sladesk.example", "errada")
+        assert login(client, "ana@sladesk.example", "errada").status_code == 200
+    locked = login(client, "ana@sladesk.example", "errada")
     assert locked.status_code == 429
     assert "Acesso bloqueado temporariamente" in locked.content.decode()
-    again = login(client, "alice@sladesk.example", PASSWORD)
+    again = login(client, "ana@sladesk.example", PASSWORD)
     assert again.status_code == 429
     assert client.get("/").status_code == 302  # still not logged in
 
 
 def test_logout_is_a_post(world: World) -> None:
-    client = client_for(world.alice)
+    client = client_for(world.ana)
     assert client.get(reverse("logout")).status_code == 405
     response = client.post(reverse("logout"))
     assert response["Location"] == LOGIN
@@ -62,7 +62,7 @@ def test_a_gestor_with_a_login_but_no_staff_profile_is_refused_after_login(world
 
 
 def test_the_desk_switches_to_english(world: World) -> None:
-    client = client_for(world.alice)
+    client = client_for(world.ana)
     response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert response.status_code == 302
     html = client.get("/").content.decode()
@@ -91,10 +91,10 @@ def test_spraying_twenty_usernames_from_one_address_locks_the_address(world: Wor
         assert login(client, f"user{i}@sladesk.example", "Senha123!").status_code == 200
     assert login(client, "user19@sladesk.example", "Senha123!").status_code == 429
     # Locked for every username from there, even a real one with its right password...
-    locked = login(client, "alice@sladesk.example", PASSWORD)
+    locked = login(client, "ana@sladesk.example", PASSWORD)
     assert locked.status_code == 429 and "Acesso bloqueado temporariamente" in locked.content.decode()
     # ... but not from another address.
-    assert login(Client(REMOTE_ADDR="203.0.113.9"), "alice@sladesk.example", PASSWORD).status_code == 302
+    assert login(Client(REMOTE_ADDR="203.0.113.9"), "ana@sladesk.example", PASSWORD).status_code == 302
 
 
 def test_a_few_people_mistyping_behind_one_address_are_not_locked_out_together(world: World, per_address: None) -> None:
@@ -102,22 +102,22 @@ def test_a_few_people_mistyping_behind_one_address_are_not_locked_out_together(w
     for name in ("ana@office.example", "bia@office.example", "caio@office.example", "davi@office.example"):
         for _ in range(settings.AXES_FAILURE_LIMIT - 1):
             assert login(client, name, "errada").status_code == 200
-    assert login(client, "alice@sladesk.example", PASSWORD).status_code == 302
+    assert login(client, "ana@sladesk.example", PASSWORD).status_code == 302
 
 
 def test_one_username_is_still_locked_after_its_own_limit(world: World, per_address: None) -> None:
     client = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
-        assert login(client, "alice@sladesk.example", "errada").status_code == 200
-    assert login(client, "alice@sladesk.example", "errada").status_code == 429
-    assert login(client, "sofia@sladesk.example", PASSWORD).status_code == 302  # the address is not locked
+        assert login(client, "ana@sladesk.example", "errada").status_code == 200
+    assert login(client, "ana@sladesk.example", "errada").status_code == 429
+    assert login(client, "sam@sladesk.example", PASSWORD).status_code == 302  # the address is not locked
 
 
 def test_logging_in_to_ones_own_account_does_not_reset_a_spray(world: World, per_address: None) -> None:
     client = Client()
     for i in range(15):
         assert login(client, f"user{i}@sladesk.example", "Senha123!").status_code == 200
-    assert login(Client(), "paulo@sul.example", PASSWORD).status_code == 302  # the sprayer's own account
+    assert login(Client(), "pedro@sul.example", PASSWORD).status_code == 302  # the sprayer's own account
     for i in range(15, 19):
         assert login(client, f"user{i}@sladesk.example", "Senha123!").status_code == 200
     assert login(client, "user19@sladesk.example", "Senha123!").status_code == 429

@@ -56,12 +56,12 @@ def call(**data: str) -> dict[str, str]:
 
 def test_it_opens_a_p1_phone_ticket_for_an_entitled_gestor_found_by_phone(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
     time_machine.move_to(SAT_NIGHT, tick=False)
-    response = client_for(world.alice).post(PHONE, call(phone="(51) 99811-2233"))
+    response = client_for(world.ana).post(PHONE, call(phone="(51) 99811-2233"))
     t = Ticket.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("tickets:detail", args=[t.code])
     assert (t.requester, t.channel, t.priority) == (world.gabriela, "phone", "P1")
     assert t.received_at == datetime(2027, 3, 6, 2, 0, tzinfo=BRT)
-    assert t.events.get(action="created").actor_staff == world.alice
+    assert t.events.get(action="created").actor_staff == world.ana
     due = {m.name: m.due_at for m in t.metrics.all()}
     assert due["response"] == datetime(2027, 3, 6, 4, 0, tzinfo=BRT)  # 2 h, 24x7 from the call
 
@@ -69,14 +69,14 @@ def test_it_opens_a_p1_phone_ticket_for_an_entitled_gestor_found_by_phone(world:
 def test_it_finds_the_caller_by_email_and_records_the_affected_user(world: World) -> None:
     data = call(email="GABRIELA@aurora.example", affected_email="vicente@aurora.example")
     data["received_at"] = (datetime.now(BRT) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
-    assert client_for(world.alice).post(PHONE, data).status_code == 302
+    assert client_for(world.ana).post(PHONE, data).status_code == 302
     t = Ticket.objects.get()
     assert (t.requester, t.affected_person, t.affected_store) == (world.gabriela, world.vicente, world.aurora_centro)
 
 
 def test_it_refuses_a_vendedor_and_says_why(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
     time_machine.move_to(SAT_NIGHT, tick=False)
-    response = client_for(world.alice).post(PHONE, call(email="vicente@aurora.example"))
+    response = client_for(world.ana).post(PHONE, call(email="vicente@aurora.example"))
     html = response.content.decode()
     assert response.status_code == 200
     assert "Não é possível abrir o chamado" in html
@@ -87,21 +87,21 @@ def test_it_refuses_a_vendedor_and_says_why(world: World, time_machine) -> None:
 
 def test_a_vendedor_calling_from_their_number_is_told_who_may_open_tickets(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
     time_machine.move_to(SAT_NIGHT, tick=False)
-    response = client_for(world.alice).post(PHONE, call(phone="+55 51 99700-1000"))
+    response = client_for(world.ana).post(PHONE, call(phone="+55 51 99700-1000"))
     assert "Apenas os Gestores da sua empresa com assento de suporte podem abrir chamados" in response.content.decode()
     assert not Ticket.objects.exists()
 
 
 def test_it_refuses_a_gestor_without_a_seat_saying_how_many_seats_the_contract_has(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
     time_machine.move_to(SAT_NIGHT, tick=False)
-    response = client_for(world.alice).post(PHONE, call(email="gerson@aurora.example"))
+    response = client_for(world.ana).post(PHONE, call(email="gerson@aurora.example"))
     assert "cobre 2 usuário(s) de suporte" in response.content.decode()
     assert not Ticket.objects.exists()
 
 
 def test_an_unknown_number_is_told_nothing_about_any_customer(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
     time_machine.move_to(SAT_NIGHT, tick=False)
-    response = client_for(world.alice).post(PHONE, call(phone="+55 11 4000-0000"))
+    response = client_for(world.ana).post(PHONE, call(phone="+55 11 4000-0000"))
     assert "Não encontramos este contato" in response.content.decode()
 
 
@@ -127,8 +127,8 @@ def test_a_partner_agent_hands_a_caller_of_another_customer_to_the_vendors_desk(
     """Never turned away as unknown (she may be entitled), never named, nor her customer, nor
     whether she may open tickets: the same words for all of them, and the vendor's number."""
     time_machine.move_to(SAT_NIGHT, tick=False)
-    paulo = client_for(world.paulo)
-    for response in (paulo.post(PHONE, call(**caller)), paulo.post(PHONE, {**caller, "check": "1"})):
+    pedro = client_for(world.pedro)
+    for response in (pedro.post(PHONE, call(**caller)), pedro.post(PHONE, {**caller, "check": "1"})):
         html = response.content.decode()
         assert response.status_code == 200
         assert HANDOVER in html
@@ -140,20 +140,20 @@ def test_a_partner_agent_hands_a_caller_of_another_customer_to_the_vendors_desk(
 
 def test_the_handover_is_said_in_english(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
     time_machine.move_to(SAT_NIGHT, tick=False)
-    html = in_english(client_for(world.paulo)).post(PHONE, call(phone="(51) 99811-2233")).content.decode()
+    html = in_english(client_for(world.pedro)).post(PHONE, call(phone="(51) 99811-2233")).content.decode()
     assert "The caller belongs to a customer your team does not serve." in html
     assert "+55 51 3393.8000" in html
 
 
 def test_a_partner_agent_still_hears_that_an_unknown_number_is_unknown(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
     time_machine.move_to(SAT_NIGHT, tick=False)
-    html = client_for(world.paulo).post(PHONE, call(phone="+55 11 4000-0000")).content.decode()
+    html = client_for(world.pedro).post(PHONE, call(phone="+55 11 4000-0000")).content.decode()
     assert "Não encontramos este contato" in html and HANDOVER not in html
 
 
 def test_a_partner_agent_takes_the_call_of_a_customer_it_serves(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
     time_machine.move_to(SAT_NIGHT, tick=False)
-    response = client_for(world.paulo).post(PHONE, call(phone="+55 51 3222-1000"))
+    response = client_for(world.pedro).post(PHONE, call(phone="+55 51 3222-1000"))
     assert response.status_code == 302
     assert Ticket.objects.get().requester == world.beatriz
 
@@ -163,50 +163,50 @@ def test_a_subject_typed_with_line_breaks_and_control_characters_is_kept_on_one_
 ) -> None:  # type: ignore[no-untyped-def]
     time_machine.move_to(SAT_NIGHT, tick=False)
     data = call(phone="(51) 99811-2233", subject="Oto fora\r\nBcc: x@evil.example\x07\u2028do ar\t")
-    assert client_for(world.alice).post(PHONE, data).status_code == 302
+    assert client_for(world.ana).post(PHONE, data).status_code == 302
     assert Ticket.objects.get().subject == "Oto fora Bcc: x@evil.example do ar"
 
 
 def test_the_call_time_cannot_be_in_the_future(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
     time_machine.move_to(SAT_NIGHT, tick=False)
-    response = client_for(world.alice).post(PHONE, call(phone="(51) 99811-2233", received_at="2027-03-06T03:00"))
+    response = client_for(world.ana).post(PHONE, call(phone="(51) 99811-2233", received_at="2027-03-06T03:00"))
     assert response.status_code == 400
     assert "não pode estar no futuro" in response.content.decode()
 
 
 def test_it_needs_a_phone_or_an_email(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
     time_machine.move_to(SAT_NIGHT, tick=False)
-    response = client_for(world.alice).post(PHONE, call())
+    response = client_for(world.ana).post(PHONE, call())
     assert response.status_code == 400
     assert "Informe o telefone ou o e-mail" in response.content.decode()
 
 
 def test_checking_the_caller_opens_nothing(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
     time_machine.move_to(SAT_NIGHT, tick=False)
-    response = client_for(world.alice).post(PHONE, {**call(phone="(51) 99811-2233"), "check": "1"})
+    response = client_for(world.ana).post(PHONE, {**call(phone="(51) 99811-2233"), "check": "1"})
     assert "Quem ligou tem direito a suporte" in response.content.decode()
     assert not Ticket.objects.exists()
 
 
 def test_an_affected_user_of_another_customer_is_refused(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
     time_machine.move_to(SAT_NIGHT, tick=False)
-    response = client_for(world.alice).post(PHONE, call(phone="(51) 99811-2233", affected_email="carla@cedro.example"))
+    response = client_for(world.ana).post(PHONE, call(phone="(51) 99811-2233", affected_email="carla@cedro.example"))
     assert response.status_code == 400
     assert not Ticket.objects.exists()
 
 
 def test_it_defaults_the_call_time_to_now(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
     time_machine.move_to(SAT_NIGHT, tick=False)
-    response = client_for(world.alice).get(PHONE)
+    response = client_for(world.ana).get(PHONE)
     assert 'value="2027-03-06T02:40"' in response.content.decode()
 
 
 def test_it_says_the_phone_lines_priority_from_the_policy(world: World) -> None:
-    html = client_for(world.alice).get(PHONE).content.decode()
+    html = client_for(world.ana).get(PHONE).content.decode()
     assert "Registrar ligação P1" in html
     assert "O telefone +55 51 3393.8000 atende só P1, a qualquer hora." in html
     assert "Abrir chamado P1" in html
-    english = in_english(client_for(world.alice)).get(PHONE).content.decode()
+    english = in_english(client_for(world.ana)).get(PHONE).content.decode()
     assert "Log a P1 call" in english and "takes P1 only" in english and "Open P1 ticket" in english
 
 
@@ -215,15 +215,15 @@ def test_a_custom_policy_gives_its_phone_priority_to_the_page_and_the_ticket(  #
 ) -> None:
     policy_in_force(URGENT)
     time_machine.move_to(SAT_NIGHT, tick=False)
-    alice = client_for(world.alice)
-    html = alice.get(PHONE).content.decode()
+    ana = client_for(world.ana)
+    html = ana.get(PHONE).content.decode()
     assert "Registrar ligação Urgente" in html
     assert "O telefone +55 51 4000.1234 atende só Urgente, a qualquer hora." in html
     assert "Abrir chamado Urgente" in html
-    response = alice.post(PHONE, call(phone="(51) 99811-2233"))
+    response = ana.post(PHONE, call(phone="(51) 99811-2233"))
     t = Ticket.objects.get()
     assert response.status_code == 302 and (t.channel, t.priority) == ("phone", "URG")
-    assert f"Chamado #{t.number} aberto (Urgente, telefone)." in alice.get(response["Location"]).content.decode()
+    assert f"Chamado #{t.number} aberto (Urgente, telefone)." in ana.get(response["Location"]).content.decode()
     due = {m.name: m.due_at for m in t.metrics.all()}
     assert due["response"] == datetime(2027, 3, 6, 4, 0, tzinfo=BRT)  # URG has P1's targets: 2 h, 24x7
 
@@ -233,12 +233,12 @@ def test_a_custom_phone_priority_is_said_in_english_with_its_english_label(  # t
 ) -> None:
     policy_in_force(URGENT)
     time_machine.move_to(SAT_NIGHT, tick=False)
-    alice = in_english(client_for(world.alice))
-    html = alice.get(PHONE).content.decode()
+    ana = in_english(client_for(world.ana))
+    html = ana.get(PHONE).content.decode()
     assert "Log a Urgent call" in html and "takes Urgent only" in html and "Open Urgent ticket" in html
-    response = alice.post(PHONE, call(phone="(51) 99811-2233"))
+    response = ana.post(PHONE, call(phone="(51) 99811-2233"))
     t = Ticket.objects.get()
-    assert f"Ticket #{t.number} opened (Urgent, phone)." in alice.get(response["Location"]).content.decode()
+    assert f"Ticket #{t.number} opened (Urgent, phone)." in ana.get(response["Location"]).content.decode()
 
 
 def test_a_phone_line_taking_several_priorities_gives_a_call_the_first(  # type: ignore[no-untyped-def]
@@ -246,9 +246,9 @@ def test_a_phone_line_taking_several_priorities_gives_a_call_the_first(  # type:
 ) -> None:
     policy_in_force(default_policy_text().replace('priorities = ["P1"]  ', 'priorities = ["P2", "P1"]'))
     time_machine.move_to(SAT_NIGHT, tick=False)
-    alice = client_for(world.alice)
-    assert "atende só P2, P1, a qualquer hora" in alice.get(PHONE).content.decode()
-    assert alice.post(PHONE, call(phone="(51) 99811-2233")).status_code == 302
+    ana = client_for(world.ana)
+    assert "atende só P2, P1, a qualquer hora" in ana.get(PHONE).content.decode()
+    assert ana.post(PHONE, call(phone="(51) 99811-2233")).status_code == 302
     assert Ticket.objects.get().priority == "P2"
 
 

@@ -48,10 +48,10 @@ def test_it_orders_open_tickets_by_the_nearest_deadline_and_leaves_out_closed_on
     p1 = open_ticket(world.gabriela, "Tudo fora do ar", channel="phone", priority="P1")
     p2 = open_ticket(world.beatriz, "Botão some", priority="P2", received_at=WED_10 - timedelta(minutes=30))
     waiting = open_ticket(world.gabriela, "Dúvida", priority="P3", received_at=WED_10 - timedelta(hours=2))
-    actions.do_hold_ticket(waiting, world.alice, "Qual loja?")
+    actions.do_hold_ticket(waiting, world.ana, "Qual loja?")
     done = open_ticket(world.gabriela, "Resolvido", priority="P2")
-    actions.do_resolve_ticket(done, world.alice, "Feito")
-    response = client_for(world.alice).get(QUEUE)
+    actions.do_resolve_ticket(done, world.ana, "Feito")
+    response = client_for(world.ana).get(QUEUE)
     assert response.status_code == 200
     # reply of P3 due 11:00 and P2 due 11:30 (business); P1 response due 12:00 (24x7); the wait has no running clock
     assert rows(response) == [p3.number, p2.number, p1.number, waiting.number]
@@ -61,7 +61,7 @@ def test_it_shows_time_left_in_business_hours_with_the_due_instant(world: World,
     time_machine.move_to(WED_10, tick=False)
     open_ticket(world.gabriela, "Erro ao salvar", priority="P2")
     time_machine.move_to(WED_10 + timedelta(minutes=30), tick=False)
-    page = client_for(world.alice).get(QUEUE)
+    page = client_for(world.ana).get(QUEUE)
     reply = page.context["page"].rows[0].cells[0]
     assert (reply.name, reply.tone, reply.status) == ("reply", "ok", "No prazo")
     assert reply.detail == "faltam 1 h 30 min úteis"
@@ -74,7 +74,7 @@ def test_it_marks_a_metric_at_risk_once_three_quarters_are_used(world: World, ti
     time_machine.move_to(WED_10, tick=False)
     open_ticket(world.gabriela, "Erro ao salvar", priority="P2")
     time_machine.move_to(WED_10 + timedelta(minutes=90), tick=False)
-    reply = client_for(world.alice).get(QUEUE).context["page"].rows[0].cells[0]
+    reply = client_for(world.ana).get(QUEUE).context["page"].rows[0].cells[0]
     assert (reply.tone, reply.status, reply.detail) == ("risk", "Em risco", "faltam 30 min úteis")
 
 
@@ -82,7 +82,7 @@ def test_it_marks_a_running_metric_past_due_as_breached(world: World, time_machi
     time_machine.move_to(WED_10, tick=False)
     open_ticket(world.gabriela, "Erro ao salvar", priority="P2")
     time_machine.move_to(WED_10 + timedelta(hours=2, minutes=45), tick=False)
-    response = client_for(world.alice).get(QUEUE)
+    response = client_for(world.ana).get(QUEUE)
     reply = response.context["page"].rows[0].cells[0]
     assert (reply.tone, reply.status, reply.detail) == ("breached", "Estourado", "há 45 min úteis")
     assert response.context["page"].rows[0].late
@@ -93,7 +93,7 @@ def test_it_counts_business_time_left_across_the_night(world: World, time_machin
     time_machine.move_to(evening, tick=False)
     open_ticket(world.gabriela, "Erro ao salvar", priority="P2")  # reply due Thu 10:00
     time_machine.move_to(evening + timedelta(hours=3), tick=False)  # 20:00, closed
-    reply = client_for(world.alice).get(QUEUE).context["page"].rows[0].cells[0]
+    reply = client_for(world.ana).get(QUEUE).context["page"].rows[0].cells[0]
     assert reply.detail == "faltam 1 h úteis"
     assert reply.tone == "ok"
 
@@ -102,8 +102,8 @@ def test_it_shows_a_paused_metric_with_the_time_remaining(world: World, time_mac
     time_machine.move_to(WED_10, tick=False)
     t = open_ticket(world.gabriela, "Erro ao salvar", priority="P2")
     time_machine.move_to(WED_10 + timedelta(hours=1), tick=False)
-    actions.do_hold_ticket(t, world.alice, "Pode mandar um print?")
-    cells = client_for(world.alice).get(QUEUE).context["page"].rows[0].cells
+    actions.do_hold_ticket(t, world.ana, "Pode mandar um print?")
+    cells = client_for(world.ana).get(QUEUE).context["page"].rows[0].cells
     resolution = cells[2]
     assert (resolution.tone, resolution.status, resolution.detail) == ("paused", "Pausado", "restam 17 h úteis")
     assert resolution.due is None
@@ -113,7 +113,7 @@ def test_it_shows_a_paused_metric_with_the_time_remaining(world: World, time_mac
 def test_a_phone_ticket_has_no_reply_badge(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
     time_machine.move_to(WED_10, tick=False)
     open_ticket(world.gabriela, "Fora do ar", channel="phone", priority="P1")
-    cells = client_for(world.alice).get(QUEUE).context["page"].rows[0].cells
+    cells = client_for(world.ana).get(QUEUE).context["page"].rows[0].cells
     assert cells[0] is None
     assert cells[1].detail == "faltam 2 h"  # 24x7: no "úteis"
 
@@ -122,8 +122,8 @@ def test_a_partner_agent_sees_only_the_customers_of_their_partner(world: World) 
     mine = open_ticket(world.beatriz, "Bento")
     open_ticket(world.gabriela, "Aurora")
     open_ticket(world.carla, "Cedro")
-    assert rows(client_for(world.paulo).get(QUEUE)) == [mine.number]
-    assert len(rows(client_for(world.sofia).get(QUEUE))) == 3
+    assert rows(client_for(world.pedro).get(QUEUE)) == [mine.number]
+    assert len(rows(client_for(world.sam).get(QUEUE))) == 3
 
 
 @pytest.mark.parametrize(
@@ -143,8 +143,8 @@ def test_it_filters_the_queue(world: World, params: dict[str, str], expected: li
     open_ticket(world.gabriela, "aurora-p1", channel="phone", priority="P1")
     open_ticket(world.gabriela, "aurora-p3", priority="P3")
     open_ticket(world.beatriz, "bento", priority="P2")
-    actions.do_start_ticket(open_ticket(world.carla, "cedro", priority="P2"), world.alice)
-    response = client_for(world.alice).get(QUEUE, params)
+    actions.do_start_ticket(open_ticket(world.carla, "cedro", priority="P2"), world.ana)
+    response = client_for(world.ana).get(QUEUE, params)
     assert sorted(r.ticket.subject for r in response.context["page"].rows) == expected
 
 
@@ -152,22 +152,22 @@ def test_it_filters_the_breached_only(world: World, time_machine) -> None:  # ty
     time_machine.move_to(WED_10, tick=False)
     late = open_ticket(world.gabriela, "late", priority="P2", received_at=WED_10 - timedelta(hours=1))
     time_machine.move_to(WED_10 + timedelta(hours=1, minutes=30), tick=False)
-    actions.do_reply_ticket(late, world.alice, "Olhando")  # replied late: reply breached, stopped
-    actions.do_start_ticket(late, world.alice)
+    actions.do_reply_ticket(late, world.ana, "Olhando")  # replied late: reply breached, stopped
+    actions.do_start_ticket(late, world.ana)
     open_ticket(world.gabriela, "fine", priority="P3")
     running_late = open_ticket(world.beatriz, "running late", priority="P2", received_at=WED_10 - timedelta(hours=1))
     time_machine.move_to(WED_10 + timedelta(hours=2), tick=False)
-    response = client_for(world.alice).get(QUEUE, {"breached": "1"})
+    response = client_for(world.ana).get(QUEUE, {"breached": "1"})
     assert sorted(rows(response)) == sorted([late.number, running_late.number])
 
 
 def test_it_serves_the_table_alone_for_the_refresh(world: World) -> None:
     open_ticket(world.gabriela, "Erro ao salvar")
-    response = client_for(world.alice).get(QUEUE, {"partial": "1"})
+    response = client_for(world.ana).get(QUEUE, {"partial": "1"})
     html = response.content.decode()
     assert "Erro ao salvar" in html
     assert "<html" not in html
-    assert 'data-refresh-url="' in client_for(world.alice).get(QUEUE).content.decode()
+    assert 'data-refresh-url="' in client_for(world.ana).get(QUEUE).content.decode()
 
 
 def test_its_query_count_does_not_grow_with_the_page(world: World) -> None:
@@ -175,8 +175,8 @@ def test_its_query_count_does_not_grow_with_the_page(world: World) -> None:
         for i in range(n):
             t = open_ticket(world.gabriela if i % 2 else world.beatriz, f"t{i}", priority="P2")
             if i % 3 == 0:
-                actions.do_assign_ticket(t, world.sofia, world.alice)
-        client = client_for(world.alice)
+                actions.do_assign_ticket(t, world.sam, world.ana)
+        client = client_for(world.ana)
         with CaptureQueriesContext(connection) as ctx:
             response = client.get(QUEUE)
         assert len(response.context["page"].rows) == n
@@ -196,11 +196,11 @@ def test_it_pages_by_keyset_through_deadlines_then_tickets_without_one(world: Wo
         for i in range(5)
     ]
     for t in made[:2]:
-        actions.do_hold_ticket(t, world.alice, "?")  # no running deadline any more
-    profile = profile_of(world.alice)
+        actions.do_hold_ticket(t, world.ana, "?")  # no running deadline any more
+    profile = profile_of(world.ana)
     seen, after = [], ""
     for _ in range(4):
-        page = queue_.page(profile, world.alice, queue_.Filters(after=after), WED_10, columns=["reply"], size=2)
+        page = queue_.page(profile, world.ana, queue_.Filters(after=after), WED_10, columns=["reply"], size=2)
         seen += [r.ticket.subject for r in page.rows]
         after = page.next_after
         if not after:
@@ -211,5 +211,5 @@ def test_it_pages_by_keyset_through_deadlines_then_tickets_without_one(world: Wo
 
 def test_it_ignores_a_broken_cursor(world: World) -> None:
     open_ticket(world.gabriela, "Erro ao salvar")
-    response = client_for(world.alice).get(QUEUE, {"after": "x.y"})
+    response = client_for(world.ana).get(QUEUE, {"after": "x.y"})
     assert rows(response) != []

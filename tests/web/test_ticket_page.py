@@ -33,7 +33,7 @@ def text_of(response) -> str:  # type: ignore[no-untyped-def]
 def test_it_shows_the_sla_panel_with_each_rule_and_due_instant(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
     time_machine.move_to(WED_10, tick=False)
     t = open_ticket(world.gabriela, "Erro ao salvar pedido", priority="P2", description="Aparece erro 500.")
-    response = client_for(world.alice).get(page_of(t))
+    response = client_for(world.ana).get(page_of(t))
     assert response.status_code == 200
     panel = {row.badge.name: row for row in response.context["sla"]}
     assert panel["reply"].rule == "2 h úteis"
@@ -41,23 +41,23 @@ def test_it_shows_the_sla_panel_with_each_rule_and_due_instant(world: World, tim
     assert panel["resolution"].badge.due == datetime(2027, 3, 5, 10, 0, tzinfo=BRT)
     html = text_of(response)
     assert "2 dias úteis = 18 h úteis" in html
-    assert "Sex 05/03/2027 10:00" in html  # the resolution's due instant, in São Paulo time
+    assert "Sex 05/03/2027 10:00" in html  # the resolution's due instant, in São Pedro time
     assert "Aparece erro 500." in html  # the request's description opens the timeline
 
 
 def test_it_uses_the_opaque_code_never_the_number(world: World) -> None:
     t = open_ticket(world.gabriela, "Erro")
-    assert client_for(world.alice).get(f"/t/{t.number}/").status_code == 404
-    assert client_for(world.alice).get(page_of(t)).status_code == 200
+    assert client_for(world.ana).get(f"/t/{t.number}/").status_code == 404
+    assert client_for(world.ana).get(page_of(t)).status_code == 200
 
 
 def test_a_partner_agent_gets_404_for_another_partners_ticket(world: World) -> None:
     theirs = open_ticket(world.carla, "Cedro")
     mine = open_ticket(world.beatriz, "Bento")
-    paulo = client_for(world.paulo)
-    assert paulo.get(page_of(theirs)).status_code == 404
-    assert paulo.get(page_of(mine)).status_code == 200
-    assert act(paulo, theirs, "note", text="olá").status_code == 404
+    pedro = client_for(world.pedro)
+    assert pedro.get(page_of(theirs)).status_code == 404
+    assert pedro.get(page_of(mine)).status_code == 200
+    assert act(pedro, theirs, "note", text="olá").status_code == 404
     assert not theirs.messages.filter(kind=Message.Kind.NOTE).exists()
 
 
@@ -70,17 +70,17 @@ def test_a_user_without_a_staff_profile_gets_403_on_a_ticket(world: World) -> No
 def test_it_replies_starts_and_resolves_through_the_actions(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
     time_machine.move_to(WED_10, tick=False)
     t = open_ticket(world.gabriela, "Erro ao salvar", priority="P2")
-    alice = client_for(world.alice)
+    ana = client_for(world.ana)
     time_machine.move_to(WED_10 + timedelta(minutes=20), tick=False)
-    response = act(alice, t, "reply", text="Estamos olhando.")
+    response = act(ana, t, "reply", text="Estamos olhando.")
     assert response.status_code == 302 and response["Location"] == page_of(t)
     assert t.messages.filter(kind=Message.Kind.PUBLIC, body="Estamos olhando.").exists()
     assert OutboxMessage.objects.filter(ticket=t, template="reply").exists()
-    assert act(alice, t, "start").status_code == 302
-    assert act(alice, t, "resolve", text="Corrigido na versão 3.2.").status_code == 302
+    assert act(ana, t, "start").status_code == 302
+    assert act(ana, t, "resolve", text="Corrigido na versão 3.2.").status_code == 302
     t.refresh_from_db()
-    assert (t.status, t.assignee) == (Status.RESOLVED, world.alice)
-    response = alice.get(page_of(t))
+    assert (t.status, t.assignee) == (Status.RESOLVED, world.ana)
+    response = ana.get(page_of(t))
     states = {row.badge.name: row.state for row in response.context["sla"]}
     assert states == {"reply": "Cumprido", "response": "Cumprido", "resolution": "Cumprido"}
     assert "Corrigido na versão 3.2." in text_of(response)
@@ -88,7 +88,7 @@ def test_it_replies_starts_and_resolves_through_the_actions(world: World, time_m
 
 def test_it_shows_the_success_message_after_an_action(world: World) -> None:
     t = open_ticket(world.gabriela, "Erro")
-    response = client_for(world.alice).post(
+    response = client_for(world.ana).post(
         reverse("tickets:act", args=[t.code, "note"]), {"text": "ver log"}, follow=True
     )
     assert "Nota registrada." in text_of(response)
@@ -104,18 +104,18 @@ def test_it_shows_the_success_message_after_an_action(world: World) -> None:
         (["resolve"], "reopen", {}, lambda t, w: t.status == Status.IN_PROGRESS),
         (["resolve"], "close", {}, lambda t, w: t.status == Status.CLOSED),
         ([], "note", {"text": "interno"}, lambda t, w: t.messages.filter(kind="note").exists()),
-        ([], "assign", {"assignee": "alice"}, lambda t, w: t.assignee == w.alice),
+        ([], "assign", {"assignee": "ana"}, lambda t, w: t.assignee == w.ana),
         ([], "out_of_scope", {"category": "usage_question"}, lambda t, w: t.outcome == "out_of_scope"),
     ],
 )
 def test_each_action_form_calls_its_action(world: World, setup, action, data, check) -> None:  # type: ignore[no-untyped-def]
     t = open_ticket(world.gabriela, "Erro", priority="P2")
     for step in setup:
-        {"wait": lambda: actions.do_hold_ticket(t, world.alice, "?"),
-         "resolve": lambda: actions.do_resolve_ticket(t, world.alice, "ok")}[step]()  # fmt: skip
-    if data.get("assignee") == "alice":
-        data = {"assignee": world.alice.pk}
-    response = act(client_for(world.sofia), t, action, **data)
+        {"wait": lambda: actions.do_hold_ticket(t, world.ana, "?"),
+         "resolve": lambda: actions.do_resolve_ticket(t, world.ana, "ok")}[step]()  # fmt: skip
+    if data.get("assignee") == "ana":
+        data = {"assignee": world.ana.pk}
+    response = act(client_for(world.sam), t, action, **data)
     assert response.status_code == 302, text_of(response)
     t.refresh_from_db()
     assert check(t, world)
@@ -123,26 +123,26 @@ def test_each_action_form_calls_its_action(world: World, setup, action, data, ch
 
 def test_a_customer_reply_to_a_closed_ticket_opens_a_linked_one(world: World) -> None:
     t = open_ticket(world.gabriela, "Erro", priority="P2")
-    actions.do_resolve_ticket(t, world.alice, "ok")
-    actions.do_close_ticket(t, world.alice)
-    response = act(client_for(world.alice), t, "customer_reply", text="Voltou a acontecer")
+    actions.do_resolve_ticket(t, world.ana, "ok")
+    actions.do_close_ticket(t, world.ana)
+    response = act(client_for(world.ana), t, "customer_reply", text="Voltou a acontecer")
     follow_up = Ticket.objects.get(related_to=t)
     assert response["Location"] == page_of(follow_up)
 
 
 def test_a_refused_action_is_a_message_not_a_500(world: World) -> None:
     t = open_ticket(world.gabriela, "Erro", priority="P2")
-    response = act(client_for(world.alice), t, "reopen")
+    response = act(client_for(world.ana), t, "reopen")
     assert response.status_code == 409
     assert "não é possível com o chamado na situação “Novo”" in text_of(response)
-    response = act(client_for(world.alice), t, "set_priority", priority="P2")
+    response = act(client_for(world.ana), t, "set_priority", priority="P2")
     assert response.status_code == 409
     assert "already P2" in text_of(response)
 
 
 def test_an_empty_text_is_refused_by_the_form(world: World) -> None:
     t = open_ticket(world.gabriela, "Erro")
-    response = act(client_for(world.alice), t, "reply", text="   ")
+    response = act(client_for(world.ana), t, "reply", text="   ")
     assert response.status_code == 400
     assert "obrigatório" in text_of(response)
     assert not t.messages.filter(kind=Message.Kind.PUBLIC).exists()
@@ -150,48 +150,48 @@ def test_an_empty_text_is_refused_by_the_form(world: World) -> None:
 
 def test_a_partner_agent_of_another_partner_is_not_offered_as_assignee(world: World) -> None:
     t = open_ticket(world.beatriz, "Bento")
-    form = client_for(world.alice).get(page_of(t)).context["forms"]["assign"]
+    form = client_for(world.ana).get(page_of(t)).context["forms"]["assign"]
     offered = set(form.fields["assignee"].queryset.values_list("username", flat=True))
-    assert "paulo@sul.example" in offered and "nina@norte.example" not in offered
-    response = act(client_for(world.alice), t, "assign", assignee=world.nina.pk)
+    assert "pedro@sul.example" in offered and "otto@norte.example" not in offered
+    response = act(client_for(world.ana), t, "assign", assignee=world.otto.pk)
     assert response.status_code == 400
 
 
 def test_it_rejects_get_and_unknown_actions(world: World) -> None:
     t = open_ticket(world.gabriela, "Erro")
-    alice = client_for(world.alice)
-    assert alice.get(reverse("tickets:act", args=[t.code, "reply"])).status_code == 405
-    assert act(alice, t, "delete").status_code == 404
+    ana = client_for(world.ana)
+    assert ana.get(reverse("tickets:act", args=[t.code, "reply"])).status_code == 405
+    assert act(ana, t, "delete").status_code == 404
 
 
 def test_the_timeline_shows_changes_and_deadlines_before_and_after(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
     time_machine.move_to(WED_10, tick=False)
     t = open_ticket(world.gabriela, "Erro", priority="P2")
-    actions.do_set_ticket_priority(t, world.alice, "P1")
-    actions.do_assign_ticket(t, world.alice, world.sofia)
-    response = client_for(world.alice).get(page_of(t))
+    actions.do_set_ticket_priority(t, world.ana, "P1")
+    actions.do_assign_ticket(t, world.ana, world.sam)
+    response = client_for(world.ana).get(page_of(t))
     entries = {e.action: e for e in response.context["timeline"]}
     priority = entries["set_priority"]
     assert priority.changes == [("prioridade", "P2", "P1")]
     resolution = next(d for d in priority.deadlines if d.metric == "Resolução")
     assert resolution.before == "Em andamento · Sex 05/03/2027 10:00 (P2)"
     assert resolution.after == "Em andamento · Qua 03/03/2027 14:00 (P1)"
-    assert entries["assign"].changes == [("responsável", "—", "Sofia Souza")]
+    assert entries["assign"].changes == [("responsável", "—", "Sam Souza")]
 
 
 def test_the_ticket_page_query_count_is_bounded(world: World, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
     t = open_ticket(world.gabriela, "Erro", priority="P2")
     for i in range(10):
-        actions.do_add_note(t, world.alice, f"nota {i}")
-    client = client_for(world.alice)
+        actions.do_add_note(t, world.ana, f"nota {i}")
+    client = client_for(world.ana)
     with django_assert_max_num_queries(20):
         client.get(page_of(t))
 
 
 def test_an_out_of_scope_ticket_shows_its_metrics_excluded_and_the_reply_sent(world: World) -> None:
     t = open_ticket(world.gabriela, "Como exporto um relatório?", priority="P3")
-    actions.do_exclude_ticket(t, world.alice, "usage_question")
-    response = client_for(world.alice).get(page_of(t))
+    actions.do_exclude_ticket(t, world.ana, "usage_question")
+    response = client_for(world.ana).get(page_of(t))
     assert {row.state for row in response.context["sla"]} == {"Excluído"}
     html = text_of(response)
     assert "Fora do escopo" in html
@@ -202,7 +202,7 @@ def test_an_out_of_scope_ticket_shows_its_metrics_excluded_and_the_reply_sent(wo
 def test_an_agent_sets_the_affected_user_and_the_history_names_them(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
     time_machine.move_to(WED_10, tick=False)
     t = open_ticket(world.gabriela, "App fecha ao abrir clientes")
-    client = client_for(world.alice)
+    client = client_for(world.ana)
     assert 'id="id_affected_person"' in text_of(client.get(page_of(t)))
     response = act(client, t, "set_affected", affected_person=world.vicente.pk)
     assert response.status_code == 302
@@ -230,7 +230,7 @@ def suggested(world: World, **values: object) -> Ticket:
 
 def test_it_shows_the_suggestions_with_their_reasons_and_flags_a_suspected_outage(world: World) -> None:
     t = suggested(world)
-    response = client_for(world.alice).get(page_of(t))
+    response = client_for(world.ana).get(page_of(t))
     assert [(s.kind, s.value, s.action) for s in response.context["suggestions"]] == [
         ("priority", "P1", "set_priority"), ("category", "bug", "set_category"),
     ]  # fmt: skip
@@ -242,41 +242,41 @@ def test_it_shows_the_suggestions_with_their_reasons_and_flags_a_suspected_outag
 
 def test_accepting_the_suggested_priority_sets_it_and_the_suggestion_goes(world: World) -> None:
     t = suggested(world)
-    alice = client_for(world.alice)
-    assert act(alice, t, "set_priority", priority="P1").status_code == 302
+    ana = client_for(world.ana)
+    assert act(ana, t, "set_priority", priority="P1").status_code == 302
     t.refresh_from_db()
     assert t.priority == "P1"
-    response = alice.get(page_of(t))
+    response = ana.get(page_of(t))
     assert [s.kind for s in response.context["suggestions"]] == ["category"]
     assert "Suspeita de indisponibilidade" not in text_of(response)  # a priority is set
 
 
 def test_accepting_an_in_scope_category_confirms_it_and_moves_no_clock(world: World) -> None:
     t = suggested(world, priority="P2", triage={})
-    alice = client_for(world.alice)
-    response = act(alice, t, "set_category", category="bug")
+    ana = client_for(world.ana)
+    response = act(ana, t, "set_category", category="bug")
     assert response.status_code == 302
     t.refresh_from_db()
     assert (t.category, t.status) == ("bug", Status.NEW)
     event = t.events.get(action="set_category")
-    assert (event.sla_type, event.after, event.actor_staff) == ("", {"category": "bug"}, world.alice)
-    page = alice.get(page_of(t))
+    assert (event.sla_type, event.after, event.actor_staff) == ("", {"category": "bug"}, world.ana)
+    page = ana.get(page_of(t))
     assert [s.kind for s in page.context["suggestions"]] == ["priority"]
     assert "Categoria confirmada" in text_of(page)
-    assert act(alice, t, "set_category", category="usage_question").status_code == 400  # out of scope: not this action
+    assert act(ana, t, "set_category", category="usage_question").status_code == 400  # out of scope: not this action
 
 
 def test_an_out_of_scope_suggestion_asks_first_then_closes_the_ticket(world: World) -> None:
     t = suggested(world, suggested_category="usage_question", triage={"category_reason": "pergunta como exportar"})
-    alice = client_for(world.alice)
-    (category,) = [s for s in alice.get(page_of(t)).context["suggestions"] if s.kind == "category"]
+    ana = client_for(world.ana)
+    (category,) = [s for s in ana.get(page_of(t)).context["suggestions"] if s.kind == "category"]
     assert (category.action, category.confirm) == ("out_of_scope", True)
-    html = text_of(alice.get(page_of(t)))
+    html = text_of(ana.get(page_of(t)))
     assert "Aceitar: fora do escopo…" in html and "Confirmar: fechar como fora do escopo" in html
-    assert act(alice, t, "out_of_scope", category="usage_question").status_code == 302
+    assert act(ana, t, "out_of_scope", category="usage_question").status_code == 302
     t.refresh_from_db()
     assert (t.status, t.outcome, t.category) == (Status.CLOSED, "out_of_scope", "usage_question")
-    assert alice.get(page_of(t)).context["suggestions"] == []
+    assert ana.get(page_of(t)).context["suggestions"] == []
 
 
 def attach(t: Ticket, name: str, data: bytes, content_type: str) -> Attachment:
@@ -290,17 +290,17 @@ def test_it_lists_the_attachments_and_serves_each_as_a_download(world: World) ->
     t = suggested(world)
     pdf = attach(t, "nota fiscal.pdf", b"%PDF-1.4 " + b"0" * 12_279, "application/pdf")
     exe = attach(t, 'setup"\r\n.exe', b"MZ" + b"\0" * 2_000_000, "application/x-msdownload")
-    alice = client_for(world.alice)
-    html = text_of(alice.get(page_of(t)))
+    ana = client_for(world.ana)
+    html = text_of(ana.get(page_of(t)))
     assert "nota fiscal.pdf" in html and "12,0\xa0KB" in html and "1,9\xa0MB" in html
     assert reverse("tickets:attachment", args=[t.code, pdf.pk]) in html
-    response = alice.get(reverse("tickets:attachment", args=[t.code, pdf.pk]))
+    response = ana.get(reverse("tickets:attachment", args=[t.code, pdf.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'attachment; filename="nota fiscal.pdf"'
     assert response["X-Content-Type-Options"] == "nosniff"
     assert b"".join(response.streaming_content).startswith(b"%PDF-1.4")
-    response = alice.get(reverse("tickets:attachment", args=[t.code, exe.pk]))
+    response = ana.get(reverse("tickets:attachment", args=[t.code, exe.pk]))
     assert response["Content-Type"] == "application/octet-stream"
     assert response["Content-Disposition"] == 'attachment; filename="setup_.exe"'
 
@@ -310,10 +310,10 @@ def test_a_file_is_404_to_a_partner_agent_of_another_partner_and_under_another_t
     other = open_ticket(world.carla, "Cedro")
     f = attach(t, "print.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, "image/png")
     url = reverse("tickets:attachment", args=[t.code, f.pk])
-    assert client_for(world.paulo).get(url).status_code == 200
-    assert client_for(world.nina).get(url).status_code == 404
+    assert client_for(world.pedro).get(url).status_code == 200
+    assert client_for(world.otto).get(url).status_code == 404
     assert client_for(world.walter).get(url).status_code == 403
-    assert client_for(world.alice).get(reverse("tickets:attachment", args=[other.code, f.pk])).status_code == 404
+    assert client_for(world.ana).get(reverse("tickets:attachment", args=[other.code, f.pk])).status_code == 404
 
 
 def test_a_customer_message_folds_its_quoted_history_away_keeping_it_on_the_page(world: World) -> None:
@@ -324,7 +324,7 @@ def test_a_customer_message_folds_its_quoted_history_away_keeping_it_on_the_page
         "> Estamos verificando o servidor."
     )
     actions.do_add_customer_reply(t, None, reply)
-    response = client_for(world.alice).get(page_of(t))
+    response = client_for(world.ana).get(page_of(t))
     (entry,) = [e for e in response.context["timeline"] if e.action == "customer_reply"]
     assert entry.body == "Ainda com erro na loja Centro."
     assert entry.quoted.endswith("> Estamos verificando o servidor.")
