@@ -17,6 +17,7 @@ from bench.actions import run_actions
 from bench.bulk import run_bulk
 from bench.common import Check, section
 from bench.deadlines import run_deadlines, run_elapsed
+from bench.ingest import run_ingest
 from bench.queue import run_queue
 from bench.replay import run_replay
 
@@ -74,6 +75,14 @@ def main() -> int:
     print("   one client alone for 5 s, then all 8 for 15 s; latency = the POST until its 302")
     sys.stdout.flush()
     for result in run_actions():
+        show(checks, result)
+    print(section("7. email ingestion: 10,000 emails through process_message, beside django-helpdesk"))
+    print("   the same .eml files (bench/mail_corpus.py: requests, replies in the thread, HTML, attachments,")
+    print("   refused senders, out-of-office, a relay's duplicates); django-helpdesk's get_email on a local-folder")
+    print("   queue, its own settings and SQLite file; sladesk: the directory imported, then process_message(raw, now)")
+    print("   over every email in one process, for at most 120 s on each database")
+    sys.stdout.flush()
+    for result in run_ingest():
         show(checks, result)
 
     missed = [c for c in checks if not c.passed]

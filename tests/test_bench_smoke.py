@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import bench
 from bench.actions import DatabaseResult, Desk, Run
 from bench.bulk import run_bulk
 from bench.deadlines import run_deadlines, run_elapsed
+from bench.ingest import run_ingest
 from bench.replay import run_replay
 
 
@@ -76,3 +78,13 @@ def test_the_actions_benchmark_counts_failures_and_shows_what_the_desk_printed(t
     assert p95.passed and p95.value == 100
     report = "\n".join(result.report())
     assert "4.00x the actions/s" in report and "database is locked" in report
+
+
+def test_the_ingest_benchmark_gives_each_email_the_outcome_the_corpus_expects() -> None:
+    # sladesk on SQLite only: django-helpdesk's migrations alone take longer than this whole test.
+    corpus, sqlite = run_ingest(n=40, databases=("sqlite",), peer=False)
+    assert corpus.n == sqlite.n == 40 and sum(corpus.kinds.values()) == 40
+    assert sqlite.outcomes.get("ticket_created", 0) > 0 and not sqlite.differences(), sqlite.report()
+    assert sqlite.checks() == []  # no peer measured: no ratio, no target
+    (check,) = dataclasses.replace(sqlite, peer_rate=sqlite.rate / 6).checks()
+    assert check.passed and "6.0x" in check.text

@@ -1,0 +1,420 @@
+"""Email ingestion: messages per second through ``process_message``, on SQLite and on PostgreSQL,
+beside django-helpdesk's own ingestion of the same emails in the same run. Target: >= 5x.
+
+The emails are ``bench/mail_corpus.py``'s (10,000 by default, written once as .eml files into a
+temporary folder beside the directory's two CSV files). Each system runs in processes of its own,
+as an operator runs it:
+
+- django-helpdesk (the bench dependency group) with its own settings (``bench/helpdesk_peer``)
+  and its own SQLite file: ``migrate`` (which loads its email templates), one Queue of type
+  ``local`` reading a folder holding a copy of the .eml files, then its ``get_email`` management
+  command, timed: it reads each file, makes a ticket or a follow-up of it (threaded by
+  In-Reply-To or its ``[slug-N]`` tag), stores the attachments, mails the submitter and deletes the
+  file. Afterwards its tickets, follow-ups and attachments are counted, and the files it left. (It
+  reads the folder in directory order, not in order of arrival, so some replies come before what
+  they answer and open a ticket; a ``[#N]`` is sladesk's tag, not its own.)
+- sladesk, for each database a fresh one (SQLite in a temporary SLADESK_DATA_DIR; PostgreSQL as
+  ``sladesk_bench_ingest``, created and dropped here, skipped when the server does not answer):
+  ``sladesk migrate``, then in one process ``sladesk directory import`` of the corpus's directory
+  and ``process_message(raw, received_at)`` over every email in order, as the SMTP listener's loop
+  calls it (the bytes already in memory, ``received_at`` the moment of the call), timed, counting
+  the outcomes, which must be the ones the corpus expects.
+
+Each figure is the wall clock of the whole loop; the CPU time of the process and the load average
+are printed beside it (other processes on the machine slow the wall clock, not the CPU time), and
+the SQL statements per email (``connection.execute_wrapper``).
+
+``python -m bench.ingest [--messages N] [--databases sqlite,postgresql] [--postgres-url URL]
+[--no-peer]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from bench import mail_corpus
+from bench.common import Check, section
+from bench.queue import child, environment, postgres_admin
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/sladesk_bench_ingest"
+TARGET_RATIO = 5.0
+# sladesk's loop on each database stops after this long (saying so): at the target's pace, 10,000
+# emails take a fraction of it; a desk this slow has missed the target anyway.
+MAX_SECONDS = 120.0
+PEER = f"django-helpdesk {version('django-helpdesk')}"
+
+
+@dataclass
+class CorpusResult:
+    """What the emails are: printed first, no target."""
+
+    n: int
+    megabytes: float
+    kinds: dict[str, int]
+    html: int
+    attachments: int
+    charsets: dict[str, int]
+    expected: list[str]  # each email's outcome as sladesk should give it ("outcome" or "outcome/reason")
+    seconds: float
+
+    def checks(self) -> list[Check]:
+        return []
+
+    def report(self) -> list[str]:
+        kinds = ", ".join(f"{k} {v:,}" for k, v in sorted(self.kinds.items(), key=lambda kv: -kv[1]))
+        charsets = ", ".join(f"{k} {v:,}" for k, v in sorted(self.charsets.items(), key=lambda kv: -kv[1]))
+        return [
+            f"  the corpus: {self.n:,} emails, {self.megabytes:.1f} MB, written in {self.seconds:.1f} s: {kinds}",
+            f"    {self.html:,} with HTML, {self.attachments:,} with an attachment; text parts in {charsets}",
+        ]
+
+
+@dataclass
+class PeerResult:
+    """django-helpdesk's ``get_email`` over the folder of .eml files."""
+
+    n: int
+    seconds: float = 0.0
+    cpu_s: float = 0.0
+    prepare_s: float = 0.0
+    queries: int = 0
+    load: list[float] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return self.n / self.seconds if self.seconds else 0.0
+
+    def checks(self) -> list[Check]:
+        return []
+
+    def report(self) -> list[str]:
+        c = self.counts
+        return [
+            f"  {PEER}, SQLite: migrated in {self.prepare_s:.0f} s; get_email: {self.n:,} emails in "
+            f"{self.seconds:.1f} s = {self.rate:,.0f} emails/s (CPU {self.cpu_s:.1f} s; load average "
+            f"{self.load[0]:.1f} before, {self.load[1]:.1f} after, {os.cpu_count()} CPUs)",
+            f"    {self.queries / max(self.n, 1):.1f} SQL statements/email; it opened {c['tickets']:,} tickets with "
+            f"{c['followups']:,} follow-ups ({c['followups'] - c['tickets']:,} threaded replies), stored "
+            f"{c['attachments']:,} attachments, built {c['emails']:,} emails; {c['left']:,} files left unprocessed",
+        ]
+
+
+@dataclass
+class SladeskResult:
+    """``process_message`` over the same emails, on one database."""
+
+    name: str
+    n: int  # the emails processed: all of them, unless the time limit stopped the loop
+    peer_rate: float | None = None  # django-helpdesk's emails/s in the same run
+    total: int = 0  # the emails of the corpus
+    max_seconds: float = 0.0
+    seconds: float = 0.0
+    cpu_s: float = 0.0
+    prepare_s: float = 0.0
+    queries: int = 0
+    load: list[float] = field(default_factory=list)
+    outcomes: dict[str, int] = field(default_factory=dict)
+    expected: dict[str, int] = field(default_factory=dict)
+    stored: dict[str, int] = field(default_factory=dict)
+    skipped: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.n / self.seconds if self.seconds else 0.0
+
+    @property
+    def ratio(self) -> float:
+        return self.rate / self.peer_rate if self.peer_rate else 0.0
+
+    def checks(self) -> list[Check]:
+        if self.skipped or not self.seconds or self.peer_rate is None:
+            return []
+        text = (
+            f"process_message, {self.name}: {self.rate:,.0f} emails/s = {self.ratio:.1f}x {PEER}'s "
+            f"{self.peer_rate:,.0f}/s"
+        )
+        return [Check(text, round(self.ratio, 2), TARGET_RATIO, "x")]
+
+    def report(self) -> list[str]:
+        if self.skipped:
+            return [f"  sladesk, {self.name}: skipped ({self.skipped})"]
+        s = self.stored
+        lines = [
+            f"  sladesk, {self.name}: migrated and directory imported in {self.prepare_s:.0f} s; {self.n:,} emails in "
+            f"{self.seconds:.1f} s = {self.rate:,.0f} emails/s (CPU {self.cpu_s:.1f} s; load average "
+            f"{self.load[0]:.1f} before, {self.load[1]:.1f} after)",
+        ]
+        if self.n < self.total:
+            lines.append(
+                f"    STOPPED at the {self.max_seconds:.0f} s limit after {self.n:,} of the {self.total:,} emails: "
+                "the figures are those of the first ones"
+            )
+        lines += [
+            f"    {self.queries / max(self.n, 1):.1f} SQL statements/email; stored {s.get('mails', 0):,} emails, "
+            f"{s.get('tickets', 0):,} tickets, {s.get('attachments', 0):,} attachments, "
+            f"{s.get('outbox', 0):,} emails to send",
+            "    outcomes: " + ", ".join(f"{k} {v:,}" for k, v in sorted(self.outcomes.items(), key=lambda kv: -kv[1])),
+        ]
+        wrong = self.differences()
+        if wrong:
+            lines.append("    NOT the outcomes the corpus expects: " + "; ".join(wrong))
+        else:
+            lines.append("    every outcome as the corpus expects")
+        if self.peer_rate:
+            lines.append(f"    {self.ratio:.1f}x {PEER} ({self.peer_rate:,.0f} emails/s in this run)")
+        return lines + [check.line() for check in self.checks()]
+
+    def differences(self) -> list[str]:
+        keys = sorted(set(self.outcomes) | set(self.expected))
+        return [
+            f"{k} {self.outcomes.get(k, 0):,} (expected {self.expected.get(k, 0):,})"
+            for k in keys
+            if self.outcomes.get(k, 0) != self.expected.get(k, 0)
+        ]
+
+
+# ---- the parent: the corpus, then each system in its own processes ------------------------------
+def describe(mails: Sequence[mail_corpus.Mail], seconds: float) -> CorpusResult:
+    charsets: Counter[str] = Counter()
+    for m in mails:
+        for cs in ("utf-8", "iso-8859-1", "windows-1252"):
+            if f'text/plain; charset="{cs}"'.encode() in m.raw:
+                charsets[cs] += 1
+    return CorpusResult(
+        n=len(mails),
+        megabytes=sum(len(m.raw) for m in mails) / 1e6,
+        kinds=dict(Counter(m.kind for m in mails)),
+        html=sum(b"Content-Type: text/html" in m.raw for m in mails),
+        attachments=sum(b"Content-Disposition: attachment" in m.raw for m in mails),
+        charsets=dict(charsets),
+        expected=[f"{m.outcome}/{m.reason}" if m.reason else m.outcome for m in mails],
+        seconds=seconds,
+    )
+
+
+def last_json(output: str) -> dict[str, Any]:
+    """A child's answer: the last line of its standard output (what else it printed comes before)."""
+    answer: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+    return answer
+
+
+def peer_environment(folder: Path) -> dict[str, str]:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.helpdesk_peer.settings", "HELPDESK_PEER_DIR": str(folder)}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    env["PYTHONUTF8"] = "1"  # helpdesk opens each .eml in text mode, in the locale's encoding
+    return env
+
+
+def run_peer(tmp: Path, corpus: Path, n: int) -> PeerResult:
+    folder = tmp / "helpdesk"
+    folder.mkdir()
+    env = peer_environment(folder)
+    out = last_json(child(env, "bench.ingest", "--child", "helpdesk", "--corpus", str(corpus), timeout=3600))
+    return PeerResult(n=n, **out)
+
+
+def run_sladesk(
+    name: str, env: dict[str, str], corpus: Path, described: CorpusResult, peer: float | None, max_seconds: float
+) -> SladeskResult:
+    t0 = time.perf_counter()
+    child(env, "sladesk.cli", "migrate", "-v", "0")
+    migrate_s = time.perf_counter() - t0
+    out = last_json(
+        child(env, "bench.ingest", "--child", "sladesk", "--corpus", str(corpus), "--max-seconds", str(max_seconds))
+    )
+    out["prepare_s"] += migrate_s
+    expected = dict(Counter(described.expected[: out["n"]]))
+    return SladeskResult(name, peer_rate=peer, total=described.n, max_seconds=max_seconds, expected=expected, **out)
+
+
+def run_ingest(
+    n: int = 10_000, databases: Sequence[str] = ("sqlite", "postgresql"), postgres_url: str = POSTGRES_URL,
+    peer: bool = True, max_seconds: float = MAX_SECONDS,
+) -> Iterator[Any]:  # fmt: skip
+    """The corpus's description, django-helpdesk's figure, then sladesk's on each database, each
+    as soon as it is measured (sladesk's compared with django-helpdesk's of the same run).
+    sladesk's loop stops after ``max_seconds`` (saying so): a slow desk does not hold the bench."""
+    with tempfile.TemporaryDirectory(prefix="sladesk-bench-ingest-") as name:
+        tmp = Path(name)
+        corpus = tmp / "corpus"
+        t0 = time.perf_counter()
+        described = describe(mail_corpus.write(corpus, n), time.perf_counter() - t0)
+        yield described
+        peer_rate = None
+        if peer:
+            helpdesk = run_peer(tmp, corpus, n)
+            peer_rate = helpdesk.rate
+            yield helpdesk
+        if "sqlite" in databases:
+            data = tmp / "sladesk-sqlite"
+            data.mkdir()
+            yield run_sladesk("SQLite", environment(str(data), None), corpus, described, peer_rate, max_seconds)
+        if "postgresql" in databases:
+            yield run_postgres(postgres_url, tmp, corpus, described, peer_rate, max_seconds)
+
+
+def run_postgres(
+    url: str, tmp: Path, corpus: Path, described: CorpusResult, peer: float | None, max_seconds: float
+) -> SladeskResult:
+    admin = postgres_admin(url)
+    if isinstance(admin, str):
+        return SladeskResult("PostgreSQL", described.n, skipped=f"{url} does not answer: {admin}")
+    name = url.rsplit("/", 1)[1]
+    quoted = '"' + name.replace('"', '""') + '"'
+    with admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {quoted}")
+        try:
+            data = tmp / "sladesk-postgresql"
+            data.mkdir()
+            return run_sladesk("PostgreSQL", environment(str(data), url), corpus, described, peer, max_seconds)
+        finally:
+            admin.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+
+
+# ---- the children: inside Django, one system each -----------------------------------------------
+class QueryCounter:
+    def __init__(self) -> None:
+        self.n = 0
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        self.n += 1
+        return execute(sql, params, many, context)
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure_sladesk(corpus: Path, max_seconds: float) -> dict[str, Any]:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from sladesk.intake.models import InboundMail
+    from sladesk.intake.process import process_message
+    from sladesk.outbound.models import OutboxMessage
+    from sladesk.tickets.models import Attachment, Ticket
+
+    t0 = time.perf_counter()
+    files = corpus.parent / "directory"
+    call_command("directory", "import", str(files / "contracts.csv"), str(files / "people.csv"), stdout=io.StringIO())
+    raws = [path.read_bytes() for path in sorted(corpus.glob("*.eml"))]  # the listener has the bytes in memory
+    prepare_s = time.perf_counter() - t0
+    outcomes: Counter[str] = Counter()
+    load = os.getloadavg()[0]
+    counter = QueryCounter()
+    with connection.execute_wrapper(counter):
+        cpu0, t0 = cpu_seconds(), time.perf_counter()
+        stop = t0 + max_seconds
+        for raw in raws:
+            result = process_message(raw, timezone.now())
+            outcomes[f"{result.outcome}/{result.reason}" if result.reason else result.outcome] += 1
+            if time.perf_counter() > stop:
+                break
+        seconds, cpu_s = time.perf_counter() - t0, cpu_seconds() - cpu0
+    stored = {
+        "mails": InboundMail.objects.count(),
+        "tickets": Ticket.objects.count(),
+        "attachments": Attachment.objects.count(),
+        "outbox": OutboxMessage.objects.count(),
+    }
+    return {
+        "n": outcomes.total(), "seconds": seconds, "cpu_s": cpu_s, "prepare_s": prepare_s, "queries": counter.n,
+        "load": [load, os.getloadavg()[0]], "outcomes": dict(outcomes), "stored": stored,
+    }  # fmt: skip
+
+
+def measure_helpdesk(corpus: Path) -> dict[str, Any]:
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core import mail
+    from django.core.management import call_command
+    from django.db import connection
+    from helpdesk.models import FollowUp, FollowUpAttachment, Queue, Ticket
+
+    t0 = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    mailbox = Path(settings.DIR) / "mailbox"
+    shutil.copytree(corpus, mailbox)  # it deletes each file it ingested
+    Queue.objects.create(
+        title="Suporte", slug="suporte", email_address=mail_corpus.SUPPORT, allow_email_submission=True,
+        email_box_type="local", email_box_local_dir=str(mailbox),
+    )  # fmt: skip
+    prepare_s = time.perf_counter() - t0
+    load = os.getloadavg()[0]
+    counter = QueryCounter()
+    with connection.execute_wrapper(counter):
+        cpu0, t0 = cpu_seconds(), time.perf_counter()
+        call_command("get_email", quiet=True)
+        seconds, cpu_s = time.perf_counter() - t0, cpu_seconds() - cpu0
+    counts = {
+        "tickets": Ticket.objects.count(),
+        "followups": FollowUp.objects.count(),
+        "attachments": FollowUpAttachment.objects.count(),
+        "emails": len(getattr(mail, "outbox", [])),
+        "left": len(list(mailbox.iterdir())),
+    }
+    return {
+        "seconds": seconds, "cpu_s": cpu_s, "prepare_s": prepare_s, "queries": counter.n,
+        "load": [load, os.getloadavg()[0]], "counts": counts,
+    }  # fmt: skip
+
+
+# ---- the command line ---------------------------------------------------------------------------
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=10_000, help="emails in the corpus (10,000)")
+    parser.add_argument("--databases", default="sqlite,postgresql", help="sqlite,postgresql (both)")
+    parser.add_argument("--postgres-url", default=POSTGRES_URL, help=f"created and dropped ({POSTGRES_URL})")
+    parser.add_argument("--no-peer", action="store_true", help="sladesk only (no ratio, no target)")
+    parser.add_argument(
+        "--max-seconds", type=float, default=MAX_SECONDS, help=f"sladesk's loop stops after this ({MAX_SECONDS:.0f})"
+    )
+    parser.add_argument("--child", choices=("sladesk", "helpdesk"), help=argparse.SUPPRESS)
+    parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the figures; 0 when every target is met, else 1."""
+    ns = parse(argv)
+    if ns.child:
+        answer = measure_sladesk(ns.corpus, ns.max_seconds) if ns.child == "sladesk" else measure_helpdesk(ns.corpus)
+        print(json.dumps(answer))
+        return 0
+    databases = [d.strip() for d in ns.databases.split(",") if d.strip()]
+    print(section(f"email ingestion: {ns.messages:,} emails through process_message, beside {PEER}"))
+    sys.stdout.flush()
+    checks: list[Check] = []
+    for result in run_ingest(ns.messages, databases, ns.postgres_url, peer=not ns.no_peer, max_seconds=ns.max_seconds):
+        print("\n".join(result.report()))
+        sys.stdout.flush()
+        checks += result.checks()
+    return 0 if all(c.passed for c in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
