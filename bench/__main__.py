@@ -17,9 +17,11 @@ from bench.actions import run_actions
 from bench.bulk import run_bulk
 from bench.common import Check, section
 from bench.deadlines import run_deadlines, run_elapsed
+from bench.directory_import import run_import
 from bench.ingest import run_ingest
 from bench.queue import run_queue
 from bench.replay import run_replay
+from bench.triage import run_triage
 
 
 def show(checks: list[Check], result: Any) -> None:
@@ -84,6 +86,12 @@ def main() -> int:
     sys.stdout.flush()
     for result in run_ingest():
         show(checks, result)
+    run(checks, "8. triage of a new request: the hand-labelled corpus (tests/intake/corpus)", run_triage, [
+        "scope, outages caught as P1 with false P1 per 30 requests, completeness of the required items",
+    ])  # fmt: skip
+    run(checks, "9. sladesk directory import: 100,000 people in 50 stores of one customer", run_import, [
+        "a fresh database each (SQLite, PostgreSQL), the import as a process; wall time, CPU time, peak memory",
+    ])  # fmt: skip
 
     missed = [c for c in checks if not c.passed]
     print(section("summary"))

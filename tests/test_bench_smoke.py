@@ -5,16 +5,11 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import bench
 from bench.actions import DatabaseResult, Desk, Run
 from bench.bulk import run_bulk
 from bench.deadlines import run_deadlines, run_elapsed
 from bench.ingest import run_ingest
 from bench.replay import run_replay
-
-
-def test_it_imports_the_bench_package() -> None:
-    assert bench.__doc__
 
 
 def test_the_three_calendars_agree_on_a_tiny_sample_of_deadlines() -> None:
