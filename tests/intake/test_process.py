@@ -220,3 +220,19 @@ def test_two_copies_processed_at_the_same_moment_make_one_ticket(cast: Cast) -> 
         t.join(60)
     assert sorted(outcomes) == ["duplicate", "duplicate", "duplicate", "ticket_created"]
     assert Ticket.objects.count() == 1
+
+
+def test_a_database_that_is_away_is_not_the_message_s_fault_the_caller_retries(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import OperationalError
+
+    def locked(*_args: object, **_kwargs: object) -> object:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr("sladesk.intake.process.triage", locked)
+    with pytest.raises(OperationalError):
+        process_message(email(message_id="<tente@mail.acme.example>"), NOW)
+    assert InboundMail.objects.count() == 0  # nothing half recorded: the retry starts clean
+    monkeypatch.undo()
+    assert process_message(email(message_id="<tente@mail.acme.example>"), NOW).outcome == "ticket_created"

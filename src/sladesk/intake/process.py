@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from sladesk.directory import entitlement
@@ -121,6 +121,11 @@ def _run(raw: bytes, row: InboundMail, released_from: str = "") -> Result:
             _decide(mail)
             _save(mail)
         return result_of(mail.row)
+    except (OperationalError, InterfaceError):
+        # The database is away or busy past its timeout: nothing was committed, and this is no
+        # fault of the message. The caller keeps it and tries again (the spool keeps its file,
+        # IMAP leaves it unseen, `ingest` exits 75), instead of quarantining a good email.
+        raise
     except IntegrityError:
         done = InboundMail.objects.filter(source_id=row.source_id).first() if row.source_id else None
         if done is not None:  # another process took this very item at the same moment
