@@ -47,8 +47,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import Check, section
-from bench.queue import environment, percentile, postgres_admin
+from bench.common import Check, NoServer, environment, fresh_postgres, section
+from bench.queue import percentile
 from bench.replay import sladesk_script
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -493,20 +493,12 @@ def run_sqlite(
 def run_postgres(
     url: str, clients: int, seconds: float, baseline_seconds: float, tickets: int, tmp_root: str | None
 ) -> DatabaseResult:
-    admin = postgres_admin(url)
-    if isinstance(admin, str):
-        return DatabaseResult("PostgreSQL", clients, skipped=f"{url} does not answer: {admin}")
-    name = url.rsplit("/", 1)[1]
-    quoted = '"' + name.replace('"', '""') + '"'
-    with admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {quoted}")
-        try:
-            with tempfile.TemporaryDirectory(prefix="sladesk-bench-actions-", dir=tmp_root) as tmp:
-                env = environment(tmp, url)
-                return measure("PostgreSQL", env, Path(tmp) / "up.log", clients, seconds, baseline_seconds, tickets)
-        finally:
-            admin.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+    try:
+        with fresh_postgres(url), tempfile.TemporaryDirectory(prefix="sladesk-bench-actions-", dir=tmp_root) as tmp:
+            env = environment(tmp, url)
+            return measure("PostgreSQL", env, Path(tmp) / "up.log", clients, seconds, baseline_seconds, tickets)
+    except NoServer as exc:
+        return DatabaseResult("PostgreSQL", clients, skipped=f"{url} does not answer: {exc}")
 
 
 def run_actions(

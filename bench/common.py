@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from sladesk.core.calendar import BusinessCalendar, CalendarSpec
 from sladesk.core.policy import Policy, load_default_policy
@@ -61,3 +67,63 @@ class Check:
 
 def section(title: str) -> str:
     return f"\n== {title} " + "=" * max(0, 76 - len(title))
+
+
+# ---- what the benchmarks that run sladesk in child processes share ---------------------------
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def environment(data_dir: str, database_url: str | None) -> dict[str, str]:
+    """The environment of every child: the chosen database, the default policy, no debug."""
+    env = {**os.environ, "SLADESK_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "sladesk.config.settings"}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "src"), str(ROOT), env.get("PYTHONPATH", "")) if p)
+    for name in ("DATABASE_URL", "SLADESK_POLICY", "SLADESK_DEBUG"):
+        env.pop(name, None)
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return env
+
+
+def child(env: dict[str, str], *args: str, timeout: float = 1800) -> str:
+    """Run ``python -m ARGS`` in the repository root; its output, or an error with its stderr."""
+    proc = subprocess.run(
+        [sys.executable, "-m", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return proc.stdout
+
+
+class NoServer(Exception):
+    """PostgreSQL does not answer: the benchmark says so and skips that database."""
+
+
+@contextlib.contextmanager
+def fresh_postgres(url: str) -> Iterator[None]:
+    """The database of ``url`` created empty for the block and dropped after it (NoServer when
+    the server does not answer)."""
+    import psycopg
+
+    try:
+        admin = psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        raise NoServer(str(exc).strip().splitlines()[0] if str(exc).strip() else "no answer") from None
+    quoted = '"' + url.rsplit("/", 1)[1].replace('"', '""') + '"'
+    with admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {quoted}")
+        try:
+            yield
+        finally:
+            admin.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+
+
+class QueryCounter:
+    """Counts the SQL statements a connection runs (``connection.execute_wrapper``)."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        self.n += 1
+        return execute(sql, params, many, context)

@@ -24,7 +24,6 @@ import csv
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import Check, section
+from bench.common import Check, NoServer, child, environment, fresh_postgres, section
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/sladesk_bench_import"
@@ -146,25 +145,6 @@ class ImportResult:
 
 
 # ---- the parent: fresh databases, each import in a child process -------------------------------
-def environment(data_dir: str, database_url: str | None) -> dict[str, str]:
-    env = {**os.environ, "SLADESK_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "sladesk.config.settings"}
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "src"), str(ROOT), env.get("PYTHONPATH", "")) if p)
-    for name in ("DATABASE_URL", "SLADESK_POLICY", "SLADESK_DEBUG"):
-        env.pop(name, None)
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    return env
-
-
-def child(env: dict[str, str], *args: str, timeout: float = 1800) -> str:
-    proc = subprocess.run(
-        [sys.executable, "-m", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    return proc.stdout
-
-
 def run_database(name: str, env: dict[str, str], people: int, stores: int) -> DatabaseResult:
     result = DatabaseResult(name, people)
     child(env, "sladesk.cli", "migrate", "-v", "0")
@@ -181,21 +161,11 @@ def run_sqlite(people: int, stores: int) -> DatabaseResult:
 
 
 def run_postgres(url: str, people: int, stores: int) -> DatabaseResult:
-    import psycopg
-
     try:
-        admin = psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        return DatabaseResult("PostgreSQL", people, skipped=f"{url} does not answer: {str(exc).strip()[:200]}")
-    quoted = '"' + url.rsplit("/", 1)[1].replace('"', '""') + '"'
-    with admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {quoted}")
-        try:
-            with tempfile.TemporaryDirectory(prefix="sladesk-bench-import-") as tmp:
-                return run_database("PostgreSQL", environment(tmp, url), people, stores)
-        finally:
-            admin.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+        with fresh_postgres(url), tempfile.TemporaryDirectory(prefix="sladesk-bench-import-") as tmp:
+            return run_database("PostgreSQL", environment(tmp, url), people, stores)
+    except NoServer as exc:
+        return DatabaseResult("PostgreSQL", people, skipped=f"{url} does not answer: {str(exc)[:200]}")
 
 
 def run_import(
@@ -226,7 +196,7 @@ def measure(files: Sequence[str]) -> dict[str, Any]:
     from django.core.management import call_command
     from django.db import connection
 
-    from bench.queue import QueryCounter
+    from bench.common import QueryCounter
 
     connection.ensure_connection()
     before = rss_mb()

@@ -47,8 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import mail_corpus
-from bench.common import Check, section
-from bench.queue import child, environment, postgres_admin
+from bench.common import Check, NoServer, QueryCounter, child, environment, fresh_postgres, section
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/sladesk_bench_ingest"
@@ -272,32 +271,16 @@ def run_ingest(
 def run_postgres(
     url: str, tmp: Path, corpus: Path, described: CorpusResult, peer: float | None, max_seconds: float
 ) -> SladeskResult:
-    admin = postgres_admin(url)
-    if isinstance(admin, str):
-        return SladeskResult("PostgreSQL", described.n, skipped=f"{url} does not answer: {admin}")
-    name = url.rsplit("/", 1)[1]
-    quoted = '"' + name.replace('"', '""') + '"'
-    with admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {quoted}")
-        try:
+    try:
+        with fresh_postgres(url):
             data = tmp / "sladesk-postgresql"
             data.mkdir()
             return run_sladesk("PostgreSQL", environment(str(data), url), corpus, described, peer, max_seconds)
-        finally:
-            admin.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+    except NoServer as exc:
+        return SladeskResult("PostgreSQL", described.n, skipped=f"{url} does not answer: {exc}")
 
 
 # ---- the children: inside Django, one system each -----------------------------------------------
-class QueryCounter:
-    def __init__(self) -> None:
-        self.n = 0
-
-    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        self.n += 1
-        return execute(sql, params, many, context)
-
-
 def cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import Check, section
+from bench.common import Check, NoServer, QueryCounter, child, environment, fresh_postgres, section
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/sladesk_bench"
@@ -113,27 +112,6 @@ def percentile(values: Sequence[float], pct: float) -> float:
 
 
 # ---- the parent: fresh databases, filled and measured in child processes -----------------------
-def environment(data_dir: str, database_url: str | None) -> dict[str, str]:
-    """The environment of every child: the chosen database, the default policy, no debug."""
-    env = {**os.environ, "SLADESK_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "sladesk.config.settings"}
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
-    for name in ("DATABASE_URL", "SLADESK_POLICY", "SLADESK_DEBUG"):
-        env.pop(name, None)
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    return env
-
-
-def child(env: dict[str, str], *args: str, timeout: float = 900) -> str:
-    """Run ``python -m ARGS`` in the repository root; its output, or an error with its stderr."""
-    proc = subprocess.run(
-        [sys.executable, "-m", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    return proc.stdout
-
-
 def run_database(name: str, env: dict[str, str], tickets: int, requests: int) -> DatabaseResult:
     result = DatabaseResult(name, tickets)
     t0 = time.perf_counter()
@@ -152,30 +130,12 @@ def run_sqlite(tickets: int, requests: int) -> DatabaseResult:
         return run_database("SQLite", environment(tmp, None), tickets, requests)
 
 
-def postgres_admin(url: str) -> Any:
-    """A connection to the server's ``postgres`` database, or the reason there is none."""
-    import psycopg
-
-    try:
-        return psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        return str(exc).strip().splitlines()[0] if str(exc).strip() else "no answer"
-
-
 def run_postgres(url: str, tickets: int, requests: int) -> DatabaseResult:
-    admin = postgres_admin(url)
-    if isinstance(admin, str):
-        return DatabaseResult("PostgreSQL", tickets, skipped=f"{url} does not answer: {admin}")
-    name = url.rsplit("/", 1)[1]
-    quoted = '"' + name.replace('"', '""') + '"'
-    with admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {quoted}")
-        try:
-            with tempfile.TemporaryDirectory(prefix="sladesk-bench-queue-") as tmp:
-                return run_database("PostgreSQL", environment(tmp, url), tickets, requests)
-        finally:
-            admin.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+    try:
+        with fresh_postgres(url), tempfile.TemporaryDirectory(prefix="sladesk-bench-queue-") as tmp:
+            return run_database("PostgreSQL", environment(tmp, url), tickets, requests)
+    except NoServer as exc:
+        return DatabaseResult("PostgreSQL", tickets, skipped=f"{url} does not answer: {exc}")
 
 
 def run_queue(
@@ -236,18 +196,6 @@ def measure(requests: int) -> dict[str, Any]:
         "open_breached": open_tickets.filter(late).distinct().count(),
     }
     return {"counts": counts, "filters": results, "load": [load, os.getloadavg()[0]]}
-
-
-class QueryCounter:
-    """An execute wrapper counting the SQL statements of a request (the request resets
-    ``connection.queries`` when it starts, so CaptureQueriesContext would miss them)."""
-
-    def __init__(self) -> None:
-        self.n = 0
-
-    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        self.n += 1
-        return execute(sql, params, many, context)
 
 
 def biggest_customer() -> str:
