@@ -278,10 +278,11 @@ def _thread(msg: InboundMessage, sender: Person | None) -> Ticket | None:
         known |= dict(
             InboundMail.objects.filter(message_id__in=ids, ticket__isnull=False).values_list("message_id", "ticket_id")
         )
-        for mid in ids:
-            if mid in known:
-                ticket = Ticket.objects.select_related("customer", "requester").get(pk=known[mid])
-                if sender is not None and sender.customer_id == ticket.customer_id:
+        if sender is not None and known:
+            tickets = Ticket.objects.select_related("customer", "requester").in_bulk(set(known.values()))
+            for mid in ids:  # newest first: the first of the sender's customer
+                ticket = tickets.get(known.get(mid, 0))
+                if ticket is not None and ticket.customer_id == sender.customer_id:
                     return ticket
     tag = TAG.search(msg.subject)
     if tag and sender is not None:

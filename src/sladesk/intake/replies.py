@@ -29,7 +29,7 @@ def may_auto_reply(msg: InboundMessage) -> bool:
     if msg.precedence in ("bulk", "list", "junk") or msg.list_id:
         return False
     hour_ago = timezone.now() - timedelta(hours=1)
-    sent = OutboxMessage.objects.filter(to__iexact=address, automatic=True, created_at__gte=hour_ago).count()
+    sent = OutboxMessage.objects.filter(to=address, automatic=True, created_at__gte=hour_ago).count()
     return sent < settings.AUTO_REPLIES_PER_HOUR
 
 

@@ -50,7 +50,7 @@ def schedule_email(
     ``automatic``: sent by the desk itself, not written by an agent (RFC 3834's
     ``Auto-Submitted: auto-replied``, so that the other side's robots do not answer it)."""
     return OutboxMessage.objects.create(
-        to=one_line(to), subject=one_line(subject)[:300], body=body, template=template, ticket=ticket,
+        to=one_line(to).lower(), subject=one_line(subject)[:300], body=body, template=template, ticket=ticket,
         send_after=timezone.now(), message_id=new_message_id(), in_reply_to=one_line(in_reply_to),
         references=" ".join(one_line(r) for r in references), automatic=automatic,
     )  # fmt: skip

@@ -12,7 +12,7 @@ class OutboxMessage(models.Model):
         EMAIL = "email", _("E-mail")
 
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.EMAIL)
-    to = models.CharField(_("para"), max_length=320)
+    to = models.CharField(_("para"), max_length=320)  # lower-case
     subject = models.CharField(_("assunto"), max_length=300)
     body = models.TextField(_("corpo"))
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True)
@@ -33,7 +33,11 @@ class OutboxMessage(models.Model):
     class Meta:
         verbose_name = _("mensagem de saída")
         verbose_name_plural = _("caixa de saída")
-        indexes = [models.Index(fields=["sent_at", "send_after"], name="outbox_due")]
+        indexes = [
+            models.Index(fields=["sent_at", "send_after"], name="outbox_due"),
+            # How many automatic replies an address had in the last hour (intake.replies): one range.
+            models.Index(fields=["to", "created_at"], name="outbox_to_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.to}: {self.subject}"
