@@ -203,8 +203,10 @@ def test_a_call_logged_late_records_its_deadlines_as_of_the_call(cast: Cast) -> 
         actor=cast.ana, channel="phone", requester=cast.alice, subject="Oto fora do ar",
         received_at=at("2027-03-06 02:00"), now=at("2027-03-06 05:00"),
     )  # fmt: skip
-    created, breach = t.events.order_by("seq")
+    created, breach, warning = t.events.order_by("seq")
     assert created.deadlines_after["response"]["state"] == "running"  # at 02:00 nothing had passed
+    # resolution (4 h, due 06:00) had used 3 h of 4 by 05:00: past the policy's 75 %, a warning
+    assert (warning.action, list(warning.after["warning"])) == ("sla_warning", ["resolution"])
     assert metric(t, "response") == ("breached", "03-06 04:00")  # but by 05:00 it had
     # ... and that breach is recorded when the call is logged, not left for a sweep that never comes
     assert (breach.action, breach.at) == ("sla_breached", at("2027-03-06 05:00"))

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "sladesk.tickets",
     "sladesk.outbound",
     "sladesk.intake",
+    "sladesk.notifications",
     "sladesk.ops",
 ]
 

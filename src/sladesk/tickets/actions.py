@@ -18,7 +18,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from sladesk.core.instants import to_us
@@ -157,21 +157,34 @@ def _apply(ticket: Ticket, actor: User | None, build: Build, now: datetime | Non
     return t
 
 
-def _settle(t: Ticket, evaluation: Evaluation, at: datetime, seq: int) -> list[str]:
-    """Store the metrics as evaluated at ``at``, and record every breach not yet recorded.
+def _settle(t: Ticket, evaluation: Evaluation, at: datetime, seq: int) -> clocks.Crossed:
+    """Store the metrics as evaluated at ``at``, and record every breach and warning not yet
+    recorded.
 
-    Each deadline that has passed gets exactly one ``sla_breached`` event, in the same
-    transaction that marks it recorded: whether the worker's sweep found it running, or
-    an action (a late-logged call, a resolve after the deadline) found it already past."""
-    breached = clocks.store_metrics(t, evaluation, at)
-    if breached:
+    Each deadline that has passed gets exactly one ``sla_breached`` event, and each running
+    metric past the policy's warning share one ``sla_warning`` event, in the same transaction
+    that marks them recorded and plans who is told (``notifications.plan``): whether the
+    worker's sweep found them, or an action (a late-logged call, a resolve after the
+    deadline, a priority raised) found them already crossed."""
+    crossed = clocks.store_metrics(t, evaluation, at)
+    if crossed.breaches or crossed.warnings:
         snapshot = clocks.snapshot(evaluation)
-        TicketEvent.objects.create(
-            ticket=t, at=at, seq=seq + 1, action="sla_breached", actor_label="system",
-            after={"breached": {name: due.isoformat() for name, due in breached.items()}},
-            deadlines_before=snapshot, deadlines_after=snapshot,
-        )  # fmt: skip
-    return sorted(breached)
+        for kind, action, metrics in (
+            ("breached", "sla_breached", crossed.breaches),
+            ("warning", "sla_warning", crossed.warnings),
+        ):
+            if not metrics:
+                continue
+            seq += 1
+            TicketEvent.objects.create(
+                ticket=t, at=at, seq=seq, action=action, actor_label="system",
+                after={kind: {name: due.isoformat() for name, due in metrics.items()}},
+                deadlines_before=snapshot, deadlines_after=snapshot,
+            )  # fmt: skip
+        from sladesk.notifications.plan import plan_notifications  # tickets <- notifications
+
+        plan_notifications(t, evaluation, crossed, at)
+    return crossed
 
 
 def _message(t: Ticket, actor: User | None, change: Change, at: datetime) -> Message | None:
@@ -506,21 +519,30 @@ def do_exclude_ticket(ticket: Ticket, actor: User | None, category: str, now: da
 
 def do_record_breaches(ticket_id: int, now: datetime | None = None) -> list[str]:
     """The worker's sweep: every deadline of the ticket that has passed and is not yet
-    recorded gets its ``sla_breached`` event, claimed and recorded in one transaction.
-    Returns the metrics recorded ([] when another worker holds the ticket or had them)."""
+    recorded gets its ``sla_breached`` event (and every warning its ``sla_warning``),
+    claimed and recorded in one transaction. Returns the metrics whose breach was recorded
+    ([] when another worker holds the ticket or had them)."""
+    return sorted(do_record_deadlines(ticket_id, now).breaches)
+
+
+def do_record_deadlines(ticket_id: int, now: datetime | None = None) -> clocks.Crossed:
+    """Record the breaches and warnings of one ticket that are due and not yet recorded
+    (``clocks.store_metrics`` decides which), locking it with SKIP LOCKED."""
+    moment = _now(now)
     with transaction.atomic():
         t = _locked(ticket_id, skip_locked=True)
         if t is None:  # another worker (or an agent) holds it: it is swept again shortly
-            return []
-        due = t.metrics.filter(state__in=(RUNNING, BREACHED), due_at__lt=_now(now), breach_notified_at__isnull=True)
-        if not due.exists():  # another worker recorded them a moment ago: nothing to write
-            return []
+            return clocks.Crossed()
+        breach = Q(state__in=(RUNNING, BREACHED), due_at__lt=moment, breach_notified_at__isnull=True)
+        warning = Q(state=RUNNING, warn_at__lte=moment, warning_notified_at__isnull=True)
+        if not t.metrics.filter(breach | warning).exists():  # another worker had them a moment ago
+            return clocks.Crossed()
         events = list(t.events.order_by("seq"))
-        at = max(_now(now), events[-1].at)
+        at = max(moment, events[-1].at)
         evaluation = clocks.evaluate_ticket(t, at, events)
-        recorded = _settle(t, evaluation, at, events[-1].seq)
+        crossed = _settle(t, evaluation, at, events[-1].seq)
         t.save(update_fields=["next_due_at"])
-        return recorded
+        return crossed
 
 
 def do_set_ticket_category(ticket: Ticket, actor: User | None, category: str, now: datetime | None = None) -> Ticket:

@@ -8,6 +8,7 @@ the ticket was received under. Nothing here decides SLA rules.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +18,8 @@ from django.conf import settings
 from sladesk.core.instants import from_us, to_us
 from sladesk.core.policy import Policy
 from sladesk.core.replay import evaluation_to_json
-from sladesk.core.sla import BREACHED, Evaluation, Event, MetricState, Timeline, evaluate
+from sladesk.core.sla import BREACHED, RUNNING, Evaluation, Event, MetricState, Timeline, evaluate
+from sladesk.core.warnings import warn_instant
 from sladesk.policies.service import policy_of
 from sladesk.tickets.models import Ticket, TicketEvent, TicketMetric
 
@@ -67,29 +69,53 @@ def _dt(instant: int | None) -> datetime | None:
     return None if instant is None else from_us(instant)
 
 
-def store_metrics(ticket: Ticket, evaluation: Evaluation, now: datetime) -> dict[str, datetime]:
+@dataclass
+class Crossed:
+    """The thresholds a store found crossed and not yet recorded: metric name -> the
+    deadline it concerns. The caller writes their events in the same transaction."""
+
+    breaches: dict[str, datetime] = field(default_factory=dict)
+    warnings: dict[str, datetime] = field(default_factory=dict)
+
+
+def store_metrics(ticket: Ticket, evaluation: Evaluation, now: datetime) -> Crossed:
     """Write each metric's state; the ticket's ``next_due_at`` becomes the nearest running deadline.
 
-    Returns the breaches not yet recorded (metric name -> the deadline it passed), marked
-    recorded as of ``now``: the caller writes their ``sla_breached`` event in the same
-    transaction. A deadline that moves may breach again (its new deadline is new)."""
+    Returns the breaches and warnings not yet recorded, marked recorded as of ``now``. A
+    deadline that moves may warn and breach again (its new deadline is new); a metric found
+    already breached gets its breach, never a late warning too."""
+    policy = policy_for(ticket)
     existing = {m.name: m for m in ticket.metrics.all()}
-    breaches: dict[str, datetime] = {}
+    crossed = Crossed()
     for name, state in evaluation.metrics.items():
         row = existing.get(name) or TicketMetric(ticket=ticket, name=name)
-        _copy(row, state, now)
+        _copy(row, state, now, policy)
         if state.state == BREACHED and state.breached_at is not None and row.breach_notified_at is None:
-            breaches[name] = from_us(state.breached_at)
+            crossed.breaches[name] = from_us(state.breached_at)
             row.breach_notified_at = now
+        if row.warn_at is not None and row.warn_at <= now and row.warning_notified_at is None:
+            if state.state == RUNNING and row.due_at is not None:
+                crossed.warnings[name] = row.due_at
+            row.warning_notified_at = now  # a breach supersedes its warning
         row.save()
     running = [m.due for m in evaluation.metrics.values() if m.anchor is not None and m.due is not None]
     ticket.next_due_at = _dt(min(running)) if running else None
-    return breaches
+    return crossed
 
 
-def _copy(row: TicketMetric, state: MetricState, now: datetime) -> None:
+def warn_at(policy: Policy, state: MetricState) -> datetime | None:
+    """When a running metric warns (the policy's ``notifications.warn_at_used``)."""
+    if state.anchor is None or state.anchor_remaining_us is None or not state.calendar or state.due is None:
+        return None
+    calendar = policy.calendar(state.calendar)
+    share = policy.notifications.warn_at_used
+    return from_us(warn_instant(calendar, state.anchor, state.anchor_remaining_us, state.target_us, share))
+
+
+def _copy(row: TicketMetric, state: MetricState, now: datetime, policy: Policy) -> None:
     if row.due_at != _dt(state.due):
         row.breach_notified_at = None  # a new deadline may breach again
+        row.warning_notified_at = None  # and warn again
     row.state = state.state
     row.priority = state.priority or ""
     row.calendar = state.calendar or ""
@@ -100,6 +126,7 @@ def _copy(row: TicketMetric, state: MetricState, now: datetime) -> None:
     row.breached_at = _dt(state.breached_at)
     row.anchor_at = _dt(state.anchor)
     row.anchor_remaining_s = None if state.anchor_remaining_us is None else state.anchor_remaining_us // 1_000_000
+    row.warn_at = warn_at(policy, state)
     row.evaluated_at = now
 
 

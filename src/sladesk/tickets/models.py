@@ -113,10 +113,18 @@ class TicketMetric(models.Model):
     evaluated_at = models.DateTimeField()
     # Set when the worker has recorded the breach of this running deadline.
     breach_notified_at = models.DateTimeField(null=True, blank=True)
+    # When a running metric will have used the policy's warning share of its target
+    # (``notifications.warn_at_used``), and when that warning was recorded; both follow
+    # the deadline (a moved deadline warns again).
+    warn_at = models.DateTimeField(null=True, blank=True)
+    warning_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["ticket", "name"], name="metric_unique_per_ticket")]
-        indexes = [models.Index(fields=["state", "due_at"], name="metric_sweep")]
+        indexes = [
+            models.Index(fields=["state", "due_at"], name="metric_sweep"),
+            models.Index(fields=["state", "warn_at"], name="metric_warn_sweep"),
+        ]
         ordering = ["id"]
 
     def __str__(self) -> str:

@@ -27,6 +27,7 @@ from sladesk.core.policy.model import (
     Channel,
     Lifecycle,
     Metric,
+    Notifications,
     Policy,
     Priority,
     RequiredItem,
@@ -75,6 +76,7 @@ DAY_HOURS = Bounds(0.5, 24, "hours")
 DAYS = Bounds(0, 3650, "days", note="ten years")
 COUNT = Bounds(1, 1000, whole=True)
 FRACTION = Bounds(0, 1)
+SHARE = Bounds(0, 0.99, above_lo=True, note="0.75 warns at three quarters of the target")
 EASTER_OFFSET = Bounds(-366, 366, "days after Easter Sunday", whole=True, note="Corpus Christi is 60")
 
 
@@ -228,6 +230,7 @@ _TOP = (
     "scope",
     "required_information",
     "availability",
+    "notifications",
 )
 
 
@@ -246,6 +249,7 @@ def _policy(r: _Reader, data: dict[str, Any]) -> Policy | None:
     scope = _scope(r, data.get("scope", _MISSING))
     required = _required(r, data.get("required_information", []))
     availability = _availability(r, data.get("availability", {}))
+    notifications = _notifications(r, data.get("notifications", {}), tuple(priorities), calendars)
     if r.problems:
         return None
     return Policy(
@@ -260,6 +264,7 @@ def _policy(r: _Reader, data: dict[str, Any]) -> Policy | None:
         scope=scope,
         required_information=required,
         availability=availability,
+        notifications=notifications,
     )
 
 
@@ -637,3 +642,14 @@ def _availability(r: _Reader, data: Any) -> Availability:
         partial_weight=r.number(t, "partial_weight", path, FRACTION, 0.3) or 0.0,
         degraded_weight=r.number(t, "degraded_weight", path, FRACTION, 0.0) or 0.0,
     )
+
+
+def _notifications(r: _Reader, data: Any, priorities: tuple[str, ...], calendars: dict[str, Any]) -> Notifications:
+    path = "notifications"
+    t = r.table(data, path, ("warn_at_used", "urgent_priorities", "hold_calendar"))
+    share = r.number(t, "warn_at_used", path, SHARE, 0.75)
+    urgent = r.names(t, "urgent_priorities", path, priorities, ["P1"] if "P1" in priorities else [])
+    hold = r.get(t, "hold_calendar", path, "str", "")
+    if hold and hold not in calendars:
+        r.bad(f"{path}.hold_calendar", hold, f"one of the calendars ({', '.join(calendars)}) or empty")
+    return Notifications(warn_at_used=share or 0.75, urgent_priorities=urgent, hold_calendar=hold or "")

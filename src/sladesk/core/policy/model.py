@@ -147,6 +147,15 @@ class Availability:
     degraded_weight: float
 
 
+@dataclass(frozen=True, slots=True)
+class Notifications:
+    """Who hears of a deadline, and when (POLICY.md leaves these to the vendor)."""
+
+    warn_at_used: float = 0.75  # a running metric warns once it has used this share of its target
+    urgent_priorities: tuple[str, ...] = ("P1",)  # told at any hour, the on-call person too
+    hold_calendar: str = ""  # where the others wait for an opening ("" = the metric's own calendar)
+
+
 @dataclass
 class Policy:
     version: str
@@ -160,6 +169,7 @@ class Policy:
     scope: Scope
     required_information: tuple[RequiredItem, ...]
     availability: Availability
+    notifications: Notifications = field(default_factory=Notifications)
     source: str = field(default="", repr=False)
     _built: dict[str, AlwaysCalendar | BusinessCalendar] = field(default_factory=dict, repr=False, compare=False)
 

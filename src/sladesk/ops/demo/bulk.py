@@ -29,6 +29,7 @@ from django.utils import timezone
 from sladesk.core.instants import US, to_us
 from sladesk.core.policy import Policy
 from sladesk.core.sla import BREACHED, RUNNING, Evaluation, Event, MetricState, Timeline, evaluate
+from sladesk.core.warnings import warn_instant
 from sladesk.directory.models import Customer, Partner, Person, Store
 from sladesk.ops.demo.history import DAY_US, Replay, Row, Step, history, iso
 from sladesk.ops.demo.people import DEMO_PREFIX, CustomerSpec, PersonSpec, ensure_customer
@@ -70,6 +71,7 @@ EVENT_FIELDS = (
 METRIC_FIELDS = (
     "ticket", "name", "state", "priority", "calendar", "target_s", "elapsed_s", "remaining_s", "due_at",
     "breached_at", "anchor_at", "anchor_remaining_s", "evaluated_at", "breach_notified_at",
+    "warn_at", "warning_notified_at",
 )  # fmt: skip
 
 
@@ -268,14 +270,22 @@ class Builder:
         return out, previous
 
     def metric(self, m: MetricState, at: int, notified: dict[str, int]) -> tuple[Any, ...]:
-        """The row ``clocks.store_metrics`` writes for this state, evaluated at ``at``."""
+        """The row ``clocks.store_metrics`` writes for this state, evaluated at ``at``.
+
+        A warning already past is marked told without its event: the bulk history is the
+        desk's past, and nobody is notified of it now."""
         db = self.db
+        warn = None
+        if m.anchor is not None and m.anchor_remaining_us is not None and m.calendar and m.due is not None:
+            share = self.policy.notifications.warn_at_used
+            warn = warn_instant(self.policy.calendar(m.calendar), m.anchor, m.anchor_remaining_us, m.target_us, share)
         return (
             m.name, m.state, m.priority or "", m.calendar or "", m.target_us // US, m.elapsed_us // US,
             None if m.remaining_us is None else m.remaining_us // US,
             db.maybe(m.due), db.maybe(m.breached_at), db.maybe(m.anchor),
             None if m.anchor_remaining_us is None else m.anchor_remaining_us // US,
             db.instant(at), db.maybe(notified.get(m.name)),
+            db.maybe(warn), db.instant(at) if warn is not None and warn <= at else None,
         )  # fmt: skip
 
 
