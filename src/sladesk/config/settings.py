@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "sladesk.outbound",
     "sladesk.intake",
     "sladesk.notifications",
+    "sladesk.oncall",
     "sladesk.ops",
 ]
 

@@ -13,5 +13,6 @@ urlpatterns = [
     path("i18n/", set_language, name="set_language"),
     path("directory/", include("sladesk.directory.urls")),
     path("mail/", include("sladesk.intake.urls")),
+    path("", include("sladesk.oncall.urls")),
     path("", include("sladesk.tickets.urls")),
 ]
