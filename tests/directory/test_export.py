@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -41,8 +42,10 @@ def test_it_writes_the_example_files_back_byte_for_byte(tmp_path: Path) -> None:
     import_files(EXAMPLES / "contracts.csv", EXAMPLES / "people.csv")
     summary = export_directory(tmp_path / "out")
     assert (summary.customers, summary.people, summary.skipped) == (2, 9, [])
-    for name in ("contracts.csv", "people.csv"):
-        assert (tmp_path / "out" / name).read_bytes() == (EXAMPLES / name).read_bytes()
+    # the same bytes, but the phones: "+55 51 ..." would be a formula to a spreadsheet
+    assert (tmp_path / "out" / "contracts.csv").read_bytes() == (EXAMPLES / "contracts.csv").read_bytes()
+    example = (EXAMPLES / "people.csv").read_text(encoding="utf-8")
+    assert (tmp_path / "out" / "people.csv").read_text(encoding="utf-8") == example.replace(",+55", ",'+55")
 
 
 def test_it_writes_yes_no_as_sim_nao_and_platforms_joined_by_semicolons(tmp_path: Path) -> None:
@@ -65,8 +68,8 @@ def test_it_writes_active_people_only_and_no_manager_who_left(tmp_path: Path) ->
 
 
 def test_it_reproduces_the_directory_when_its_export_is_imported_into_an_empty_database(tmp_path: Path) -> None:
-    cross_manager = IGOR.replace("não,", "não,alice@aurora.example")
-    import_files(contracts(AURORA, MOVEIS), people(ALICE, DORA, CAROL, BOB, GABRIELA, cross_manager))
+    managed = IGOR.replace("não,", "não,gabriela@moveisdosul.example")
+    import_files(contracts(AURORA, MOVEIS), people(ALICE, DORA, CAROL, BOB, GABRIELA, managed))
     import_files(people(ALICE, CAROL, BOB.replace("Centro", "Shopping")))  # Dora leaves, Bob moves
     before = snapshot()
     export_directory(tmp_path)
@@ -114,3 +117,57 @@ def test_it_reads_the_database_a_fixed_number_of_times(tmp_path: Path, django_as
     with django_assert_num_queries(3):
         summary = export_directory(tmp_path)
     assert summary.people == 43
+
+
+# Cells a spreadsheet would run ---------------------------------------------------------------
+
+FORMULAS = {
+    "name": "=cmd|' /C calc'!A0",
+    "store": "@SUM(1+1)",
+    "phone": "+1 555 0100",
+    "customer_name": "-2+3",
+}
+
+
+def formula_files() -> tuple[str, str]:
+    aurora = AURORA.replace("Lojas Aurora Ltda.", FORMULAS["customer_name"])
+    alice = ALICE.replace("Alice Andrade", '"' + FORMULAS["name"].replace('"', '""') + '"')
+    bob = BOB.replace("Centro", FORMULAS["store"]).replace("+55 51 99999-0002", FORMULAS["phone"])
+    carol = CAROL.replace("Centro", FORMULAS["store"]).replace(
+        "Carol Costa", "''=already quoted"
+    )  # read as '=already quoted
+    return contracts(aurora), people(alice, carol, bob)
+
+
+def test_it_writes_a_cell_a_spreadsheet_would_run_behind_a_quote(tmp_path: Path) -> None:
+    import_files(*formula_files())
+    export_directory(tmp_path)
+    with (tmp_path / "people.csv").open(encoding="utf-8", newline="") as f:
+        rows = {row["email"]: row for row in csv.DictReader(f)}
+    with (tmp_path / "contracts.csv").open(encoding="utf-8", newline="") as f:
+        (contract,) = csv.DictReader(f)
+    assert contract["customer_name"] == "'-2+3"
+    assert rows["alice@aurora.example"]["name"] == "'=cmd|' /C calc'!A0"
+    assert rows["bob@aurora.example"]["store"] == "'@SUM(1+1)"
+    assert rows["bob@aurora.example"]["phone"] == "'+1 555 0100"
+    assert rows["carol@aurora.example"]["name"] == "''=already quoted"  # so that reading it back gives "'=..."
+    assert contract["starts_on"] == "2026-01-01" and rows["alice@aurora.example"]["email"] == "alice@aurora.example"
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows.values() for cell in row.values())
+
+
+def test_an_export_with_formulas_imported_again_changes_nothing(tmp_path: Path) -> None:
+    import_files(*formula_files())
+    before = snapshot()
+    assert person_name("alice@aurora.example") == FORMULAS["name"]
+    assert person_name("carol@aurora.example") == "'=already quoted"
+    export_directory(tmp_path)
+    report = import_files(tmp_path / "contracts.csv", tmp_path / "people.csv")
+    assert not report.changed
+    assert snapshot() == before
+    empty_the_directory()
+    import_files(tmp_path / "contracts.csv", tmp_path / "people.csv")
+    assert snapshot() == before
+
+
+def person_name(email: str) -> str:
+    return Person.objects.get(email=email).name

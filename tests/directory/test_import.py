@@ -45,6 +45,7 @@ def test_it_creates_customers_contracts_stores_and_people_from_the_examples() ->
         "people: 9 created, 0 updated, 0 deactivated, 0 unchanged",
         "stores: 3 created",
         "partners: 1 created",
+        "moves: 0 person(s) to another customer",
     ]
     moveis = Contract.objects.select_related("partner").get(customer__code="moveis-do-sul")
     assert (moveis.model, moveis.partner.name if moveis.partner else None) == ("partner", "Parceira TechRS")
@@ -72,6 +73,7 @@ def test_it_changes_nothing_when_the_same_files_are_imported_again() -> None:
         "people: 0 created, 0 updated, 0 deactivated, 6 unchanged",
         "stores: 0 created",
         "partners: 0 created",
+        "moves: 0 person(s) to another customer",
     ]
     assert not report.changed
     assert (snapshot(), list(Person.objects.values_list("pk", flat=True).order_by("pk"))) == before
@@ -134,12 +136,24 @@ def test_it_accepts_people_of_a_customer_already_in_the_database() -> None:
     assert person("dora@aurora.example").customer.code == "lojas-aurora"
 
 
-def test_it_accepts_a_manager_who_is_already_in_the_database() -> None:
+def test_it_refuses_a_manager_of_another_customer_in_the_database() -> None:
     import_files(contracts(AURORA, MOVEIS), people(ALICE, GABRIELA))
-    import_files(people(GABRIELA, IGOR.replace("não,", "não,alice@aurora.example")))
-    igor = person("igor@moveisdosul.example")
-    assert igor.manager is not None and igor.manager.email == "alice@aurora.example"
-    assert person("alice@aurora.example").is_active
+    assert problems(people(GABRIELA, IGOR.replace("não,", "não,alice@aurora.example"))) == [
+        "people.csv:3: manager_email: 'alice@aurora.example' is a person of customer 'lojas-aurora', "
+        "not of 'moveis-do-sul' (a manager is of the same one)"
+    ]
+    assert not Person.objects.filter(email="igor@moveisdosul.example").exists()
+
+
+def test_it_refuses_a_manager_of_another_customer_in_the_same_files() -> None:
+    found = problems(
+        contracts(AURORA, MOVEIS), people(ALICE, GABRIELA, IGOR.replace("não,", "não,alice@aurora.example"))
+    )
+    assert found == [
+        "people.csv:4: manager_email: 'alice@aurora.example' is a person of customer 'lojas-aurora', "
+        "not of 'moveis-do-sul' (a manager is of the same one)"
+    ]
+    assert ImportRun.objects.get().problems == found
 
 
 def test_it_clears_a_manager_left_empty() -> None:
@@ -206,6 +220,7 @@ def test_it_counts_but_writes_nothing_on_a_dry_run() -> None:
         "people: 4 created, 0 updated, 0 deactivated, 0 unchanged",
         "stores: 1 created",
         "partners: 1 created",
+        "moves: 0 person(s) to another customer",
     ]
     assert (Customer.objects.count(), Person.objects.count(), Store.objects.count(), Partner.objects.count()) == (
         0,
@@ -370,7 +385,10 @@ def test_it_names_a_missing_file() -> None:
 def test_it_counts_lines_as_an_editor_does_across_blank_lines_and_quoted_line_breaks() -> None:
     note = '"Alice\nAndrade"'
     found = problems(contracts(AURORA), people(ALICE.replace("Alice Andrade", note), "", DAN.format(role="x", seat="")))
-    assert found == ["people.csv:5: role: 'x' is not one of vendedor, gerente, gestor"]
+    assert found == [
+        "people.csv:2: name: holds a control character (U+000A at character 6), which no cell may hold",
+        "people.csv:5: role: 'x' is not one of vendedor, gerente, gestor",
+    ]
 
 
 def test_it_collects_every_problem_of_every_file_in_the_order_given() -> None:

@@ -7,12 +7,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models.functions import Lower
 
 from sladesk.directory.audit import Received, record_import
 from sladesk.directory.importer import ContractRecord, DirectoryImport, PersonRecord, check_import, parse_files
-from sladesk.directory.models import Contract, Customer, ImportRun, Partner, Person, Store, digits
+from sladesk.directory.models import Contract, Customer, ImportRun, Partner, Person, Store, digits, name_key
 
 CHUNK = 500  # rows per statement (or `IN (...)` list): a few queries per chunk, none per row
 ANALYZE_AFTER = 1000  # people created
@@ -36,6 +36,18 @@ class Tally:
         return before != after
 
 
+@dataclass(frozen=True, slots=True)
+class Move:
+    """A person whose row names another customer than the one they belong to."""
+
+    email: str
+    before: str  # customer code
+    after: str
+
+    def __str__(self) -> str:
+        return f"{self.email} moves from customer '{self.before}' to '{self.after}'"
+
+
 @dataclass
 class ImportReport:
     dry_run: bool
@@ -43,6 +55,7 @@ class ImportReport:
     people: Tally = field(default_factory=Tally)
     stores_created: int = 0
     partners_created: int = 0
+    moves: list[Move] = field(default_factory=list)  # counted in people.updated too
 
     @property
     def changed(self) -> bool:
@@ -56,6 +69,8 @@ class ImportReport:
             f"people: {p.created} created, {p.updated} updated, {p.deactivated} deactivated, {p.unchanged} unchanged",
             f"stores: {self.stores_created} created",
             f"partners: {self.partners_created} created",
+            f"moves: {len(self.moves)} person(s) to another customer",
+            *(f"  {move}" for move in self.moves),
         ]
 
 
@@ -82,13 +97,33 @@ def do_import_directory(received: Received, *, dry_run: bool = False) -> ImportO
     counts the same way and writes only its record.
     """
     batch = parse_files(received.files)
+    try:
+        return _check_and_write(received, batch, dry_run)
+    except DatabaseError as exc:
+        # Nothing was written (the transaction rolled back); the run is recorded as failed, in
+        # a transaction of its own, and the caller gets the database's words, not a traceback.
+        message = f"the database refused the import, nothing was written: {type(exc).__name__}: {exc}".strip()
+        run = record_import(received, ImportRun.Outcome.FAILED, [message], [])
+        raise ImportFailed(message, run) from exc
+
+
+class ImportFailed(Exception):
+    """The database refused what the checks let through; the run is recorded as failed."""
+
+    def __init__(self, message: str, run: ImportRun) -> None:
+        super().__init__(message)
+        self.run = run
+
+
+def _check_and_write(received: Received, batch: DirectoryImport, dry_run: bool) -> ImportOutcome:
     with transaction.atomic():
         _lock_directory()
         check_import(batch)
-        if batch.problems:
+        plan = None if batch.problems else _plan(batch, ImportReport(dry_run=dry_run))
+        if plan is None or batch.problems:  # planning finds what only the people's rows in the database show
+            batch.sort_problems()
             problems = [str(problem) for problem in batch.problems]
             return ImportOutcome(batch, record_import(received, ImportRun.Outcome.REJECTED, problems, []), None)
-        plan = _plan(batch, ImportReport(dry_run=dry_run))
         if not dry_run:
             _write(plan)
         outcome = ImportRun.Outcome.DRY_RUN if dry_run else ImportRun.Outcome.IMPORTED
@@ -131,7 +166,7 @@ class _Plan:
     contracts: list[ContractRecord] = field(default_factory=list)  # to write
     persons: list[PersonRecord] = field(default_factory=list)  # to write (new, changed or another manager)
     deactivate: list[int] = field(default_factory=list)  # person ids
-    partners: dict[str, int] = field(default_factory=dict)  # pk by lower-case name, as they are now
+    partners: dict[str, int] = field(default_factory=dict)  # pk by name_key, as they are now
     new_partners: list[str] = field(default_factory=list)
     stores: dict[tuple[str, str], int] = field(default_factory=dict)  # pk by (customer code, name)
     new_stores: list[tuple[str, str]] = field(default_factory=list)
@@ -148,11 +183,39 @@ def _plan(batch: DirectoryImport, report: ImportReport) -> _Plan:
         before = (known.state, known.manager_email) if known else None
         if report.people.count(before, (_person_wanted(person), person.manager_email)):
             plan.persons.append(person)
+        if known and known.state[0] != person.customer:
+            report.moves.append(Move(person.email, known.state[0], person.customer))
+    _check_moves(batch, plan)
     plan.deactivate = _absentees(batch)
     report.people.deactivated = len(plan.deactivate)
     _plan_partners(batch, plan)
     _plan_stores(batch, plan)
     return plan
+
+
+def _check_moves(batch: DirectoryImport, plan: _Plan) -> None:
+    """A person who moves may not stay the manager of people left behind in their old customer
+    (people the files do not list, so whose manager the import would not change)."""
+    movers = {plan.people[m.email].pk: m for m in plan.report.moves}
+    if not movers:
+        return
+    left: dict[int, list[str]] = {}
+    covered = batch.covered  # whoever of these customers the files leave out is deactivated
+    for ids in _chunks(sorted(movers)):
+        reports = Person.objects.filter(manager_id__in=ids, is_active=True).order_by("email")
+        for manager_id, email, code in reports.values_list("manager_id", "email", "customer__code"):
+            if email.lower() not in batch.person_of and code not in covered:
+                left.setdefault(manager_id, []).append(email)
+    for pk, emails in left.items():
+        move = movers[pk]
+        record = batch.person_of[move.email]
+        names = ", ".join(emails[:5]) + (f" and {len(emails) - 5} more" if len(emails) > 5 else "")
+        message = (
+            f"'{move.email}' moves from customer '{move.before}' to '{move.after}' but still manages "
+            f"{len(emails)} person(s) of '{move.before}' not in the people files ({names}): "
+            "list them with their new manager, or leave the person where they are"
+        )
+        batch.fail(record, "customer", message)
 
 
 def _contract_now(customer: Customer | None) -> tuple[Any, ...] | None:
@@ -161,14 +224,14 @@ def _contract_now(customer: Customer | None) -> tuple[Any, ...] | None:
     c: Contract | None = getattr(customer, "contract", None)
     if c is None:
         return (customer.name,)
-    partner = c.partner.name.lower() if c.partner else ""
+    partner = c.partner.name_key if c.partner else ""
     flags = (c.oto, c.context, c.csm, c.partner_hours, c.training)
     return (customer.name, c.model, partner, c.support_seats, *flags, c.starts_on, c.ends_on)
 
 
 def _contract_wanted(r: ContractRecord) -> tuple[Any, ...]:
     flags = (r.oto, r.context, r.csm, r.partner_hours, r.training)
-    return (r.customer_name, r.model, r.partner.lower(), r.support_seats, *flags, r.starts_on, r.ends_on)
+    return (r.customer_name, r.model, name_key(r.partner), r.support_seats, *flags, r.starts_on, r.ends_on)
 
 
 def _person_wanted(r: PersonRecord) -> tuple[Any, ...]:
@@ -204,9 +267,10 @@ def _absentees(batch: DirectoryImport) -> list[int]:
 
 
 def _plan_partners(batch: DirectoryImport, plan: _Plan) -> None:
-    # the oldest of two names that differ only in case wins, as a search by name finds it first
-    plan.partners = {name.lower(): pk for pk, name in Partner.objects.order_by("-pk").values_list("pk", "name")}
-    wanted = {r.partner.lower(): r.partner for r in reversed(batch.contracts) if r.partner}
+    # the oldest of two names that differ only in case wins, as Partner.objects.named finds it first
+    wanted = {name_key(r.partner): r.partner for r in reversed(batch.contracts) if r.partner}
+    known = Partner.objects.filter(name_key__in=list(wanted)).order_by("-pk").values_list("pk", "name_key")
+    plan.partners = {key: pk for pk, key in known}
     plan.new_partners = [name for key, name in wanted.items() if key not in plan.partners]
     plan.report.partners_created = len(plan.new_partners)
 
@@ -253,8 +317,9 @@ def _write(plan: _Plan) -> None:
 
 def _save_partners(plan: _Plan) -> None:
     # bulk_create sets the primary keys (RETURNING: PostgreSQL, SQLite 3.35 and later)
-    created = Partner.objects.bulk_create([Partner(name=name) for name in plan.new_partners], batch_size=CHUNK)
-    plan.partners |= {p.name.lower(): p.pk for p in created}
+    new = [Partner(name=name, name_key=name_key(name)) for name in plan.new_partners]
+    created = Partner.objects.bulk_create(new, batch_size=CHUNK)
+    plan.partners |= {p.name_key: p.pk for p in created}
 
 
 def _save_customers(plan: _Plan) -> dict[str, int]:
@@ -278,7 +343,7 @@ def _save_customers(plan: _Plan) -> dict[str, int]:
         customer = plan.customers[r.customer]
         contract: Contract | None = None if r.customer in fresh else getattr(customer, "contract", None)
         values = {name: getattr(r, name) for name in CONTRACT_FIELDS if name != "partner"}
-        values["partner_id"] = plan.partners[r.partner.lower()] if r.partner else None
+        values["partner_id"] = plan.partners[name_key(r.partner)] if r.partner else None
         if contract is None:
             created.append(Contract(customer=customer, **values))
         else:

@@ -101,7 +101,12 @@ def record_import(received: Received, outcome: str, problems: list[str], report:
         outcome=outcome,
         files=[f.describe() for f in received.files],
         kept_in=str(received.folder),
-        problems=problems,
-        report=report,
+        problems=[_storable(line) for line in problems],
+        report=[_storable(line) for line in report],
         run_by=user,
     )
+
+
+def _storable(line: str) -> str:
+    """A line as a JSON column keeps it on every database (PostgreSQL refuses U+0000)."""
+    return line.replace("\x00", "\\x00")

@@ -2,6 +2,8 @@
 
 Only active people are written; a customer without a contract has no row to go in
 and is reported as skipped (with its people, whose customer would be unknown).
+A cell a spreadsheet would run as a formula is written behind a ``'`` (``fields.neutralise``),
+which the import takes away again.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ def _write_csv(path: Path, header: Sequence[str], rows: Iterable[list[str]]) -> 
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(header)
         for row in rows:
-            writer.writerow(row)
+            writer.writerow([fields.neutralise(cell) for cell in row])
             n += 1
     partial.replace(path)
     return n

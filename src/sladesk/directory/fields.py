@@ -40,6 +40,64 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 MAX_SEATS = 2_147_483_647  # PositiveIntegerField on every database
 
 
+# A customer code goes into URLs (``/directory/c/<code>/``) and file names: letters and digits
+# of ASCII, then also ``.``, ``_`` and ``-`` (not first: no ``..`` nor ``-x`` that reads as an option).
+CODE_MAX = 64
+CODE_ALLOWED = (
+    f"ASCII letters and digits, then also '.', '_' and '-' (at most {CODE_MAX} characters, a letter or digit first)"
+)
+_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def code(cell: str) -> str:
+    if not cell:
+        raise ValueError("is required")
+    if len(cell) > CODE_MAX:
+        raise ValueError(f"is longer than {CODE_MAX} characters")
+    if not _CODE.fullmatch(cell):
+        raise ValueError(f"'{cell}' is not a customer code: only {CODE_ALLOWED}")
+    return cell
+
+
+def is_code(value: str) -> bool:
+    return len(value) <= CODE_MAX and _CODE.fullmatch(value) is not None
+
+
+# Cells a spreadsheet would run as a formula (OWASP, "CSV injection"): the export writes them
+# behind a ' and the import takes that ' away again, so an export re-imported changes nothing.
+# A cell that already starts with ' before one of these gets one more, for the same reason.
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+
+
+def neutralise(cell: str) -> str:
+    """A cell as the export writes it: ``'`` before a formula (``=1+1`` is written ``'=1+1``)."""
+    return "'" + cell if _FORMULA.match(cell) else cell
+
+
+def unneutralise(cell: str) -> str:
+    """The importer's reading of ``neutralise``: one ``'`` fewer before a formula."""
+    return cell[1:] if cell[:1] == "'" and _FORMULA.match(cell, 1) else cell
+
+
+# Characters no cell may hold: C0 and C1 controls (NUL among them: PostgreSQL refuses it in
+# text), DEL, and the Unicode line and paragraph separators.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_BUT_LINE_ENDS = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def control_character(cell: str) -> str:
+    """The first control character in the cell, said as U+XXXX with its position, or ""."""
+    found = _CONTROL.search(cell)
+    if found is None:
+        return ""
+    return f"U+{ord(found.group()):04X} at character {found.start() + 1}"
+
+
+def has_control(text: str) -> bool:
+    """Whether the text holds a control character other than the line ends CR and LF."""
+    return _CONTROL_BUT_LINE_ENDS.search(text) is not None
+
+
 def text(max_length: int, required: bool = True) -> Callable[[str], str]:
     def read(cell: str) -> str:
         if required and not cell:

@@ -135,11 +135,13 @@ _COLUMN_ORDER = {column: i for columns in fields.HEADERS.values() for i, column 
 
 def _read_file(received: ReceivedFile, batch: DirectoryImport) -> None:
     path = received.name
-    rows = _csv_rows(received, batch.problems)
+    rows, suspect = _csv_rows(received, batch.problems)
     if not rows:
         return
     (header_line, header), *data = rows
     columns = [name.strip().lower() for name in header]
+    if suspect and any(map(fields.control_character, columns)):
+        columns = [repr(name)[1:-1] for name in columns]  # said with escapes, never as they are
     kind = _kind(columns)
     if kind is None:
         batch.problems.append(Problem(path, header_line, "header", _unknown_header(columns)))
@@ -149,7 +151,10 @@ def _read_file(received: ReceivedFile, batch: DirectoryImport) -> None:
             message = f"{len(cells)} columns, expected {len(columns)} as in the header"
             batch.problems.append(Problem(path, line, "", message))
             continue
-        row = _Row(path, line, dict(zip(columns, map(str.strip, cells), strict=True)), batch.problems)
+        values = dict(zip(columns, (fields.unneutralise(cell.strip()) for cell in cells), strict=True))
+        row = _Row(path, line, values, batch.problems)
+        if suspect:
+            row.refuse_control_characters()
         if kind == "contracts":
             _add_contract(batch, _contract(row))
         else:
@@ -157,30 +162,34 @@ def _read_file(received: ReceivedFile, batch: DirectoryImport) -> None:
     batch.files.append((path, kind, len(data)))
 
 
-def _csv_rows(received: ReceivedFile, problems: list[Problem]) -> list[tuple[int, list[str]]]:
-    """The non-blank rows of a CSV file with the line each starts on; [] after a problem."""
+def _csv_rows(received: ReceivedFile, problems: list[Problem]) -> tuple[list[tuple[int, list[str]]], bool]:
+    """The non-blank rows of a CSV file with the line each starts on ([] after a problem), and
+    whether its cells may hold control characters (then each cell is looked at)."""
     path, raw = received.name, received.data
     if raw is None:
         problems.append(Problem(path, 0, "", f"cannot read the file ({received.error})"))
-        return []
+        return [], False
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         problems.append(Problem(path, raw[: exc.start].count(b"\n") + 1, "", "is not UTF-8 text"))
-        return []
+        return [], False
+    # one search of the whole text; a line end inside a quoted cell is found by the row's lines
+    suspect = fields.has_control(text)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows, start = [], 1
     try:
         for cells in reader:
             if "".join(cells).strip():  # not a blank row
                 rows.append((start, cells))
+                suspect = suspect or reader.line_num != start
             start = reader.line_num + 1
     except csv.Error as exc:
         problems.append(Problem(path, start, "", f"malformed CSV ({exc})"))
-        return []
+        return [], False
     if not rows:
         problems.append(Problem(path, 0, "", "is empty (expected a header row)"))
-    return rows
+    return rows, suspect
 
 
 def _kind(columns: list[str]) -> str | None:
@@ -208,8 +217,20 @@ class _Row:
 
     def __init__(self, file: str, line: int, cells: dict[str, str], problems: list[Problem]) -> None:
         self.file, self.line, self.cells, self.problems = file, line, cells, problems
+        self.bad: set[str] = set()
+
+    def refuse_control_characters(self) -> None:
+        """A cell with a control character is a problem, and is then read as empty (its text
+        never goes into a message: PostgreSQL cannot store a NUL, not even in the run's record)."""
+        for column, cell in self.cells.items():
+            found = fields.control_character(cell)
+            if found:
+                self.fail(column, f"holds a control character ({found}), which no cell may hold")
+                self.bad.add(column)
 
     def read(self, column: str, reader: Callable[[str], T], default: T) -> T:
+        if column in self.bad:
+            return default
         try:
             return reader(self.cells[column])
         except ValueError as exc:
@@ -223,7 +244,7 @@ class _Row:
 # Rows -> records -----------------------------------------------------------------------------
 
 # The cell readers, made once (a file may have 100,000 rows).
-_CODE = fields.text(64)
+_CODE = fields.code
 _NAME = fields.text(200)
 _OPTIONAL_NAME = fields.text(200, required=False)
 _PHONE = fields.text(40, required=False)
@@ -349,16 +370,31 @@ def _check_against_directory(batch: DirectoryImport, db: _Directory) -> None:
 
 
 def _check_manager(batch: DirectoryImport, db: _Directory, covered: set[str], record: PersonRecord) -> None:
+    """A manager is listed in the files or active in the database (and stays so), and is a
+    person of the same customer."""
     email = record.manager_email
-    if not email or email in batch.person_of:
+    if not email:
         return
+    listed = batch.person_of.get(email)
     found = db.people.get(email)
-    if found is None:
+    if listed is not None:
+        code = listed.customer
+    elif found is None:
         batch.fail(record, "manager_email", f"'{email}' matches nobody in the people files or the database")
+        return
     elif not found[1]:
         batch.fail(record, "manager_email", f"'{email}' is a deactivated person")
+        return
     elif found[0] in covered:
         message = f"'{email}' is missing from the people files, so this import deactivates them"
+        batch.fail(record, "manager_email", message)
+        return
+    else:
+        code = found[0]
+    if code and record.customer and code != record.customer:
+        message = (
+            f"'{email}' is a person of customer '{code}', not of '{record.customer}' (a manager is of the same one)"
+        )
         batch.fail(record, "manager_email", message)
 
 

@@ -9,10 +9,28 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 
+def name_key(name: str) -> str:
+    """A name as every comparison of names sees it: ``str.casefold`` of the stripped text.
+
+    Computed in Python and stored (``Partner.name_key``), never by the database: SQLite's
+    ``LOWER`` and ``iexact`` fold only ASCII letters, so ``SERVIÇOS`` and ``serviços`` would be
+    one name on PostgreSQL and two on SQLite."""
+    return name.strip().casefold()
+
+
+class PartnerQuerySet(models.QuerySet["Partner"]):
+    def named(self, name: str) -> PartnerQuerySet:
+        """The partners of this name in any case, the oldest first (the one every lookup takes)."""
+        return self.filter(name_key=name_key(name)).order_by("pk")
+
+
 class Partner(models.Model):
     """A third-party service company that handles some customers (partner model)."""
 
     name = models.CharField(_("nome"), max_length=200, unique=True)
+    name_key = models.CharField(max_length=200, db_index=True, editable=False, default="")  # name_key(name)
+
+    objects = PartnerQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("parceiro")
@@ -21,6 +39,13 @@ class Partner(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.name_key = name_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if isinstance(update_fields, list | tuple | set | frozenset) and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class Customer(models.Model):
@@ -110,6 +135,14 @@ class Person(models.Model):
         verbose_name_plural = _("pessoas")
         ordering = ["customer", "name"]
         constraints = [models.UniqueConstraint(Lower("email"), name="person_email_unique_ci")]
+        indexes = [
+            # a customer's or a store's people page by page, and counted by role, from the index
+            models.Index(fields=["customer", "name", "id"], name="person_customer_name"),
+            models.Index(fields=["customer", "role", "name", "id"], name="person_customer_role_name"),
+            models.Index(fields=["store", "role", "name", "id"], name="person_store_role_name"),
+            # a customer's seat holders
+            models.Index(fields=["customer", "support_seat", "is_active"], name="person_customer_seat"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
@@ -136,6 +169,7 @@ class ImportRun(models.Model):
         IMPORTED = "imported", _("Importado")
         REJECTED = "rejected", _("Recusado")
         DRY_RUN = "dry_run", _("Simulação")
+        FAILED = "failed", _("Falhou")  # the database refused the writing: nothing was written
 
     at = models.DateTimeField(_("em"), auto_now_add=True)
     outcome = models.CharField(_("resultado"), max_length=16, choices=Outcome.choices)

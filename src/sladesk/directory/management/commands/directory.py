@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from sladesk.directory.actions import do_import_directory
+from sladesk.directory.actions import ImportFailed, do_import_directory
 from sladesk.directory.audit import receive_files
 from sladesk.directory.exporter import export_directory
 from sladesk.directory.fields import HEADERS
@@ -17,7 +17,9 @@ IMPORT_HELP = (
     + "; ".join(f"{kind}.csv: {','.join(columns)}" for kind, columns in HEADERS.items())
     + ". All or nothing: any problem stops the whole import, and every problem is listed. "
     "Customers are matched by code, people by email. When people files are given, they list all the "
-    "people of every customer the call names: whoever is missing is deactivated (never deleted)."
+    "people of every customer the call names: whoever is missing is deactivated (never deleted). "
+    "A person whose row names another customer moves there, and the output lists each move. "
+    "Cells a spreadsheet would run (=, +, -, @ first) may start with a ' that is not read, as the export writes them."
 )
 
 
@@ -42,7 +44,11 @@ class Command(BaseCommand):
 
     def _import(self, files: list[str], dry_run: bool) -> None:
         received = receive_files(files)  # read once; what is kept is what is imported
-        outcome = do_import_directory(received, dry_run=dry_run)
+        try:
+            outcome = do_import_directory(received, dry_run=dry_run)
+        except ImportFailed as exc:
+            self.stderr.write(f"the files as received are kept in {received.folder}")
+            raise CommandError(str(exc), returncode=1) from exc
         if outcome.report is None:
             for problem in outcome.problems:
                 self.stderr.write(problem)
