@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "sladesk.tickets.context.desk",
+                "sladesk.notifications.context.unread",
             ],
         },
     },
@@ -141,6 +142,12 @@ SMTP_URL = os.environ.get("SLADESK_SMTP_URL", "").strip()
 if SMTP_URL:
     globals().update(env.smtp_relay(SMTP_URL))
 DEFAULT_FROM_EMAIL = os.environ.get("SLADESK_FROM_EMAIL", "suporte@sladesk.example")
+# Where the desk is reached from outside: links in the notifications sent to agents.
+PUBLIC_URL = (os.environ.get("SLADESK_PUBLIC_URL", "").strip() or f"http://127.0.0.1:{LISTEN_PORT}").rstrip("/")
+if not PUBLIC_URL.startswith(("http://", "https://")):
+    raise env.ConfigError(
+        f"SLADESK_PUBLIC_URL={PUBLIC_URL!r}: expected the desk's address, e.g. https://suporte.example.com"
+    )
 
 # Mail in (sladesk.intake): the listener's port, the size limit of every way in, the IMAP
 # mailbox to poll, the one server whose Authentication-Results count, automatic replies.

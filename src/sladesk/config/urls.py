@@ -14,5 +14,6 @@ urlpatterns = [
     path("directory/", include("sladesk.directory.urls")),
     path("mail/", include("sladesk.intake.urls")),
     path("", include("sladesk.oncall.urls")),
+    path("notifications/", include("sladesk.notifications.urls")),
     path("", include("sladesk.tickets.urls")),
 ]

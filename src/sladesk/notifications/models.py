@@ -5,6 +5,7 @@ supervisors' webhooks."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -13,7 +14,7 @@ class Webhook(models.Model):
     """A URL that receives every SLA notification as JSON with a Slack-compatible ``text``."""
 
     name = models.CharField(_("nome"), max_length=100)
-    url = models.URLField(_("URL"), max_length=300)
+    url = models.URLField(_("URL"), max_length=300, validators=[URLValidator(schemes=["http", "https"])])
     warnings = models.BooleanField(_("avisos"), default=True)
     breaches = models.BooleanField(_("estouros"), default=True)
     active = models.BooleanField(_("ativo"), default=True)
@@ -83,3 +84,20 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.metric} #{self.ticket_id} -> {self.to}"
+
+
+class WebhookEvent(models.Model):
+    """Append-only: who added, changed or removed a webhook, and what it was."""
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
+    action = models.CharField(max_length=16)  # added, changed, removed
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    actor_label = models.CharField(max_length=320)
+    at = models.DateTimeField()
+    details = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.details.get('name', '')} by {self.actor_label}"

@@ -11,6 +11,8 @@ admin show it.
 from __future__ import annotations
 
 import logging
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -54,6 +56,32 @@ def schedule_email(
         send_after=timezone.now(), message_id=new_message_id(), in_reply_to=one_line(in_reply_to),
         references=" ".join(one_line(r) for r in references), automatic=automatic,
     )  # fmt: skip
+
+
+def schedule_webhook(url: str, subject: str, payload: str, template: str) -> OutboxMessage:
+    """A JSON post to ``url``, delivered (and retried) like an email. Called inside an
+    action's transaction."""
+    return OutboxMessage.objects.create(
+        kind=OutboxMessage.Kind.WEBHOOK, to=url, subject=one_line(subject)[:300], body=payload, template=template,
+        send_after=timezone.now(), automatic=True,
+    )  # fmt: skip
+
+
+WEBHOOK_TIMEOUT = 10  # seconds
+
+
+def post_webhook(row: OutboxMessage) -> None:
+    """POST the row's JSON; anything but a 2xx answer raises (and the row is retried).
+    Only http and https (the webhook form and model refuse other schemes; checked again here)."""
+    if not row.to.startswith(("http://", "https://")):
+        raise ValueError(f"webhook URL {row.to!r} is not http or https")
+    request = urllib.request.Request(  # noqa: S310 (the scheme is checked above)
+        row.to, data=row.body.encode(), method="POST",
+        headers={"Content-Type": "application/json; charset=utf-8", "User-Agent": "sladesk"},
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as answer:  # noqa: S310
+        if not 200 <= answer.status < 300:
+            raise urllib.error.HTTPError(row.to, answer.status, "not a 2xx answer", answer.headers, None)
 
 
 def new_message_id() -> str:
@@ -101,8 +129,11 @@ def _claim(now: datetime, limit: int) -> list[int]:
 
 def _deliver_one(pk: int, now: datetime) -> int:
     row = OutboxMessage.objects.get(pk=pk)
-    try:
-        email_of(row).send()  # no transaction is open here
+    try:  # no transaction is open here
+        if row.kind == OutboxMessage.Kind.WEBHOOK:
+            post_webhook(row)
+        else:
+            email_of(row).send()
     except Exception as exc:  # any delivery failure is retried later, with backoff
         _failed(row, exc, now)
         return 0

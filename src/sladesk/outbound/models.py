@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 class OutboxMessage(models.Model):
     class Kind(models.TextChoices):
         EMAIL = "email", _("E-mail")
+        WEBHOOK = "webhook", _("Webhook")  # ``to`` is the URL, ``body`` the JSON posted
 
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.EMAIL)
     to = models.CharField(_("para"), max_length=320)  # lower-case

@@ -12,15 +12,17 @@ from django.db import close_old_connections
 
 from sladesk.config.env import ConfigError
 from sladesk.intake import imap
+from sladesk.notifications.delivery import dispatch_due
 from sladesk.outbound.actions import deliver_due
-from sladesk.tickets.sweeps import sweep_auto_close, sweep_breaches
+from sladesk.tickets.sweeps import sweep_auto_close, sweep_deadlines
 
 IMAP_BATCH = 200  # messages per sweep at most: the other sweeps do not wait behind a full mailbox
 
 
 class Command(BaseCommand):
     help = (
-        "Run the background worker: record SLA breaches, close resolved tickets, deliver the outbox, "
+        "Run the background worker: record SLA warnings and breaches and notify them, close resolved tickets, "
+        "deliver the outbox (emails and webhooks), "
         "poll the IMAP mailbox (SLADESK_IMAP_URL)."
     )
 
@@ -56,7 +58,10 @@ class Command(BaseCommand):
     @staticmethod
     def sweep(mailbox: imap.Mailbox | None = None) -> dict[str, int]:
         close_old_connections()
-        counts = {"breaches": sweep_breaches(), "closed": sweep_auto_close(), "sent": deliver_due()}
+        breaches, warnings = sweep_deadlines()
+        counts = {"breaches": breaches, "warnings": warnings, "closed": sweep_auto_close()}
+        counts["notified"] = dispatch_due()  # into the outbox, which the next line empties
+        counts["sent"] = deliver_due()
         if mailbox is not None:  # an error is logged and the rest waits for the next sweep
             counts["mail"] = imap.poll(mailbox, IMAP_BATCH).processed
         return counts

@@ -1,0 +1,3 @@
+from tests.tickets.conftest import cast
+
+__all__ = ["cast"]
