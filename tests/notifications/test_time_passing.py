@@ -6,6 +6,7 @@ import pytest
 import time_machine
 
 from sladesk.notifications.models import Notification
+from sladesk.oncall.actions import do_set_oncall
 from sladesk.ops.management.commands.worker import Command as Worker
 from sladesk.outbound.models import OutboxMessage
 from sladesk.tickets import actions as a
@@ -55,3 +56,26 @@ def test_a_p1_on_saturday_night_pages_at_once(cast: Cast) -> None:
         ("breach", "ana@vendor.example", at("2027-03-07 01:01")),
         ("breach", "sam@vendor.example", at("2027-03-07 01:01")),
     ]
+
+
+def test_a_p1_pages_the_person_on_call_at_any_hour(cast: Cast) -> None:
+    from tests.tickets.conftest import _staff
+
+    walter = _staff("walter@vendor.example", "agent")
+    do_set_oncall(user=walter, starts_at=at("2027-03-06 18:00"), ends_at=at("2027-03-08 09:00"), actor=cast.sam)
+    t = cast.ticket("2027-03-07 02:00", priority="P1", channel="phone")  # Sunday 02:00; response due 04:00
+    a.do_assign_ticket(t, cast.sam, cast.ana, now=at("2027-03-07 02:01"))
+    counts = sweep_at("2027-03-07 03:31")
+    assert (counts["warnings"], counts["notified"]) == (1, 2)
+    rows = Notification.objects.filter(ticket=t).order_by("to")
+    assert [(n.to, n.reasons) for n in rows] == [
+        ("ana@vendor.example", "assignee"),
+        ("walter@vendor.example", "on_call"),
+    ]
+    # a P2 at the same hour is not for the on-call person, and waits for Monday
+    u = cast.ticket("2027-03-05 17:00", priority="P2")
+    a.do_assign_ticket(u, cast.sam, cast.ana, now=at("2027-03-05 17:01"))
+    assert sweep_at("2027-03-07 03:40")["breaches"] == 0  # due Monday 10:00 on the business calendar
+    sweep_at("2027-03-08 10:01")
+    told = set(Notification.objects.filter(ticket=u).values_list("kind", "to"))
+    assert told == {("breach", "ana@vendor.example"), ("breach", "sam@vendor.example")}  # not Walter

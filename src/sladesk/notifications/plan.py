@@ -24,6 +24,7 @@ from sladesk.core.instants import from_us, to_us
 from sladesk.core.policy import Policy
 from sladesk.core.sla import Evaluation
 from sladesk.notifications.models import Notification, Webhook
+from sladesk.oncall import queries as oncall_queries
 from sladesk.staff.models import StaffProfile
 
 if TYPE_CHECKING:
@@ -120,8 +121,4 @@ def pool_of(ticket: Ticket) -> list[Any]:
 
 def on_call_at(at: datetime) -> Any:
     """The person on call at ``at`` (the rota of ``sladesk.oncall``), or None."""
-    try:
-        from sladesk.oncall.queries import on_call_at as rota  # type: ignore[import-not-found,import-untyped,unused-ignore]
-    except ImportError:  # the rota app is not installed yet
-        return None
-    return rota(at)
+    return oncall_queries.on_call_at(at)
