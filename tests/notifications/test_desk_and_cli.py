@@ -4,6 +4,7 @@ as a script calls it."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 
 import pytest
@@ -53,20 +54,27 @@ def test_notifications_list_json_as_a_script_reads_it(cast: Cast) -> None:
     other = cast.ticket("2027-03-01 09:00", priority="P2")
     sweep_deadlines(now=at("2027-03-05 18:30"))
     dispatch_due(now=at("2027-03-05 18:30"))  # held until Monday: nothing leaves
-    env = {**_subprocess_env()}
-    out = subprocess.run([*SLADESK, "notifications", "list", "--json", "--ticket", str(t.number)],
-                         capture_output=True, env={**__import__("os").environ, **env}, check=True)  # fmt: skip
-    rows = json.loads(out.stdout)
+    rows = sladesk("notifications", "list", "--json", "--ticket", str(t.number))
+    people = ("ana@vendor.example", "sam@vendor.example")
     assert {(r["kind"], r["metric"], r["to"]) for r in rows} == {
-        (k, m, to) for k in ["breach"] for m in ("reply", "response") for to in ("ana@vendor.example", "sam@vendor.example")
-    }  # fmt: skip
-    assert all(KEYS <= set(r) for r in rows)
+        ("breach", m, to) for m in ("reply", "response") for to in people
+    }
+    assert all(set(r) >= KEYS for r in rows)
     assert {(r["channel"], r["sent_at"], r["status"], r["due_at"]) for r in rows} == {
         ("email", None, "held", "2027-03-05T20:00:00+00:00")
     }
-    everything = subprocess.run([*SLADESK, "notifications", "list", "--json"], capture_output=True,
-                                env={**__import__("os").environ, **env}, check=True)  # fmt: skip
-    assert {r["ticket"] for r in json.loads(everything.stdout)} == {t.number, other.number}
-    missing = subprocess.run([*SLADESK, "notifications", "list", "--ticket", "99999"], capture_output=True,
-                             env={**__import__("os").environ, **env})  # fmt: skip
+    assert {r["ticket"] for r in sladesk("notifications", "list", "--json")} == {t.number, other.number}
+    missing = run("notifications", "list", "--ticket", "99999")
     assert missing.returncode == 1 and b"no ticket #99999" in missing.stderr
+
+
+def run(*args: str) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, **_subprocess_env()}
+    return subprocess.run([*SLADESK, *args], capture_output=True, env=env, check=False)
+
+
+def sladesk(*args: str) -> list[dict[str, object]]:
+    done = run(*args)
+    assert done.returncode == 0, done.stderr
+    rows: list[dict[str, object]] = json.loads(done.stdout)
+    return rows

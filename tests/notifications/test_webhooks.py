@@ -17,7 +17,6 @@ from sladesk.notifications.delivery import dispatch_due
 from sladesk.notifications.models import Notification, Webhook, WebhookEvent
 from sladesk.outbound.actions import deliver_due
 from sladesk.outbound.models import OutboxMessage
-from sladesk.tickets import actions as a
 from sladesk.tickets.sweeps import sweep_deadlines
 from tests.tickets.conftest import Cast, at
 
@@ -33,7 +32,7 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
     state = Receiver()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (the http.server name)
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             state.posts.append({"type": self.headers["Content-Type"], "json": json.loads(body)})
             self.send_response(state.status)
