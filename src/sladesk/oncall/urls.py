@@ -8,4 +8,5 @@ urlpatterns = [
     path("oncall/", views.rota, name="rota"),
     path("oncall/add/", views.add, name="add"),
     path("oncall/<int:pk>/remove/", views.remove, name="remove"),
+    path("supervisor/", views.supervisor, name="supervisor"),
 ]

@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sladesk.oncall import queries
-from sladesk.oncall.access import may_edit_rota, may_see_rota
+from sladesk.oncall.access import may_edit_rota, may_see_rota, may_supervise
 from sladesk.oncall.actions import OnCallError, do_remove_oncall, do_set_oncall
 from sladesk.oncall.forms import ShiftForm
 from sladesk.oncall.models import OnCallShift
 from sladesk.staff.access import profile_of
+from sladesk.tickets import supervisor as board
 
 WARN_DAYS = 7  # gaps this close are a warning to supervisors
 PAST_SHOWN = timedelta(days=1)  # shifts that ended this recently stay on the page
@@ -106,3 +107,20 @@ def remove(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("oncall:rota")
     messages.success(request, _("Plantão de %(name)s removido.") % {"name": queries.person_name(shift.user)})
     return redirect("oncall:rota")
+
+
+@login_required
+def supervisor(request: HttpRequest) -> HttpResponse:
+    profile = profile_of(request.user)
+    if not may_supervise(profile):
+        return _forbidden(request, _("a visão do supervisor"))
+    now = timezone.now()
+    hours = board.hours_param(request.GET.get("hours"))
+    context = {
+        "board": board.build(now, hours),
+        "now": now,
+        "current": queries.shift_at(now),
+        "gaps": queries.gaps(now, now + timedelta(days=WARN_DAYS)),
+        "warn_days": WARN_DAYS,
+    }
+    return render(request, "oncall/supervisor.html", context)
