@@ -18,6 +18,7 @@ from bench.bulk import run_bulk
 from bench.common import Check, section
 from bench.deadlines import run_deadlines, run_elapsed
 from bench.directory_import import run_import
+from bench.directory_pages import run_pages
 from bench.ingest import run_ingest
 from bench.queue import run_queue
 from bench.replay import run_replay
@@ -92,6 +93,12 @@ def main() -> int:
     run(checks, "9. sladesk directory import: 100,000 people in 50 stores of one customer", run_import, [
         "a fresh database each (SQLite, PostgreSQL), the import as a process; wall time, CPU time, peak memory",
     ])  # fmt: skip
+    print(section("10. the directory pages with a customer of 100,000 people: p95 server time"))
+    print("   each database fresh: migrate, `sladesk directory import` of 100,000 people in 50 stores and, as the")
+    print("   baseline of the same run, a customer of 1,000; each page through django.test.Client beside its baseline")
+    sys.stdout.flush()
+    for result in run_pages():
+        show(checks, result)
 
     missed = [c for c in checks if not c.passed]
     print(section("summary"))

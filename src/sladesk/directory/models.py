@@ -139,9 +139,14 @@ class Person(models.Model):
             # a customer's or a store's people page by page, and counted by role, from the index
             models.Index(fields=["customer", "name", "id"], name="person_customer_name"),
             models.Index(fields=["customer", "role", "name", "id"], name="person_customer_role_name"),
+            models.Index(fields=["customer", "role", "store"], name="person_customer_role_store"),
             models.Index(fields=["store", "role", "name", "id"], name="person_store_role_name"),
-            # a customer's seat holders
-            models.Index(fields=["customer", "support_seat", "is_active"], name="person_customer_seat"),
+            # a customer's seat holders (a few among many: a partial index of them alone)
+            models.Index(
+                fields=["customer", "is_active", "name", "id"],
+                condition=models.Q(support_seat=True),
+                name="person_customer_seat_holders",
+            ),
         ]
 
     def __str__(self) -> str:
