@@ -3,6 +3,6 @@ a vendor agent, Pedro and Otto partners' agents, with local instants from ``at``
 desk's (``world``: the same staff, logging in; Walter without a staff profile)."""
 
 from tests.tickets.conftest import Cast, at, cast
-from tests.web.conftest import World, browser, portuguese, world
+from tests.web.conftest import World, portuguese, world
 
-__all__ = ["Cast", "World", "at", "browser", "cast", "portuguese", "world"]
+__all__ = ["Cast", "World", "at", "cast", "portuguese", "world"]

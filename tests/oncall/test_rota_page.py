@@ -13,6 +13,7 @@ from django.urls import reverse
 from sladesk.oncall.actions import do_set_oncall
 from sladesk.oncall.models import OnCallEvent, OnCallShift
 from tests.web.conftest import World
+from tests.web.test_phone import in_english
 
 SP = ZoneInfo("America/Sao_Paulo")
 NOW = datetime(2027, 3, 10, 15, 0, tzinfo=SP)
@@ -111,3 +112,15 @@ def test_the_rota_warns_supervisors_of_the_gaps_of_the_week(world: World, time_m
     page = client_for(world.sam).get(ROTA)
     assert page.context["gaps"] == [(datetime(2027, 3, 10, 18, tzinfo=SP), datetime(2027, 3, 17, 15, tzinfo=SP))]
     assert "de Qua 10/03/2027 18:00 a Qua 17/03/2027 15:00: ninguém de plantão" in page.content.decode()
+
+
+def test_it_speaks_english_too(world: World, time_machine: Any) -> None:
+    time_machine.move_to(NOW, tick=False)
+    on_call_ana(world)
+    sam = in_english(client_for(world.sam))
+    queue = sam.get(reverse("tickets:queue")).content.decode()
+    assert "On call now: <strong>Ana Almeida</strong> (until Wed Mar 10, 18:00)" in queue
+    rota = sam.get(ROTA).content.decode()
+    assert "Gaps in the rota in the next 7 days:" in rota and "Add shift" in rota
+    board = sam.get(reverse("oncall:supervisor")).content.decode()
+    assert "0 deadlines fall due in the next 4 h" in board and "SLA compliance in 03/2027" in board

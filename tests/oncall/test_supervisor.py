@@ -23,6 +23,7 @@ from tests.web.conftest import World, open_ticket
 SP = ZoneInfo("America/Sao_Paulo")
 NOW = datetime(2027, 3, 10, 15, 0, tzinfo=SP)  # a business Wednesday afternoon
 PAGE = reverse("oncall:supervisor")
+COUNTED = ("met", "breached", "running", "paused")
 
 
 def at(text: str) -> datetime:
@@ -94,28 +95,24 @@ def shown(number: int) -> dict[str, Any]:
 
 
 def expected(
-    tickets: list[Ticket], hours: int
+    tickets: list[Ticket], hours: int, now: datetime = NOW
 ) -> tuple[Counter[tuple[str, str, str]], list[tuple[int, str]], Counter[tuple[int, str]]]:
     """What the per-ticket JSON says: this month's metrics by (metric, priority, state), the
     running deadlines within ``hours`` (nearest first), the breaches recorded today."""
     compliance: Counter[tuple[str, str, str]] = Counter()
     risky: list[tuple[datetime, int, str]] = []
     breaches: Counter[tuple[int, str]] = Counter()
+    today = now.astimezone(SP).date()
     for t in tickets:
         data = shown(t.number)
         received = datetime.fromisoformat(data["received_at"]).astimezone(SP)
         for name, m in data["metrics"].items():
-            if (received.year, received.month) == (NOW.year, NOW.month) and m["state"] in (
-                "met",
-                "breached",
-                "running",
-                "paused",
-            ):
+            if (received.year, received.month) == (today.year, today.month) and m["state"] in COUNTED:
                 compliance[(name, m["priority"], m["state"])] += 1
-            if m["state"] == "running" and NOW <= datetime.fromisoformat(m["due"]) <= NOW + timedelta(hours=hours):
+            if m["state"] == "running" and now <= datetime.fromisoformat(m["due"]) <= now + timedelta(hours=hours):
                 risky.append((datetime.fromisoformat(m["due"]), t.number, name))
         for e in data["events"]:
-            if e["action"] == "sla_breached" and datetime.fromisoformat(e["at"]).astimezone(SP).date() == NOW.date():
+            if e["action"] == "sla_breached" and datetime.fromisoformat(e["at"]).astimezone(SP).date() == today:
                 breaches.update((t.number, name) for name in e["metrics"])
     return compliance, [(n, name) for _, n, name in sorted(risky)], breaches
 

@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from sladesk.oncall.actions import LONGEST_SHIFT
+from sladesk.oncall.actions import EARLIEST, LONGEST_SHIFT
 from sladesk.staff.models import StaffProfile
 
 FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
@@ -46,7 +46,9 @@ class ShiftForm(forms.Form):
         data = super().clean()
         if data is None or self.errors:
             return data
-        if data["ends_at"] <= data["starts_at"]:
+        if data["starts_at"] < EARLIEST:
+            self.add_error("starts_at", gettext("Um plantão não pode começar antes de 2000."))
+        elif data["ends_at"] <= data["starts_at"]:
             self.add_error("ends_at", gettext("O fim deve ser depois do início."))
         elif data["ends_at"] - data["starts_at"] > LONGEST_SHIFT:
             self.add_error(

@@ -80,7 +80,7 @@ def add(request: HttpRequest) -> HttpResponse:
             user=data["user"], starts_at=data["starts_at"], ends_at=data["ends_at"], actor=_user(request)
         )
     except OnCallError as exc:
-        messages.error(request, _("Não foi possível incluir o plantão: %(detail)s") % {"detail": exc})
+        messages.error(request, _("Não foi possível incluir o plantão (%(code)s).") % {"code": exc.code})
         return rota(request, form, status=409)
     said = {"name": queries.person_name(shift.user)}
     if created:
