@@ -173,3 +173,13 @@ def test_it_shows_who_is_on_call_and_the_gaps_of_the_week(world: World, time_mac
 def test_a_bad_hours_parameter_is_the_default(world: World) -> None:
     for value in ("0", "73", "abc", "٣", "-1", "4" * 50):
         assert client_for(world.sam).get(PAGE, {"hours": value}).context["board"].hours == 4
+
+
+def test_it_asks_a_fixed_number_of_queries(world: World, time_machine: Any, django_assert_max_num_queries: Any) -> None:
+    desk_of_tickets(world)
+    time_machine.move_to(NOW, tick=False)
+    sam = client_for(world.sam)
+    # session, user, profile; at risk, breaches, compliance; the shift now, the gaps; the
+    # header's context (the policy in force, the notifications count): whatever the desk's size
+    with django_assert_max_num_queries(16):
+        assert sam.get(PAGE, {"hours": 24}).status_code == 200
