@@ -1,4 +1,4 @@
-"""Email ingestion: messages per second through ``process_message``, on SQLite and on PostgreSQL,
+"""Email ingestion: messages per second through ``process_messages``, on SQLite and on PostgreSQL,
 beside django-helpdesk's own ingestion of the same emails in the same run. Target: >= 5x.
 
 The emails are ``bench/mail_corpus.py``'s (10,000 by default, written once as .eml files into a
@@ -16,9 +16,12 @@ as an operator runs it:
 - sladesk, for each database a fresh one (SQLite in a temporary SLADESK_DATA_DIR; PostgreSQL as
   ``sladesk_bench_ingest``, created and dropped here, skipped when the server does not answer):
   ``sladesk migrate``, then in one process ``sladesk directory import`` of the corpus's directory
-  and ``process_message(raw, received_at)`` over every email in order, as the SMTP listener's loop
-  calls it (the bytes already in memory, ``received_at`` the moment of the call), timed, counting
-  the outcomes, which must be the ones the corpus expects.
+  and ``process_messages`` over every email in order, in batches of ``smtpd.BATCH`` (50), as the
+  SMTP listener's drain takes them from its spool when mail arrives faster than it is processed
+  (the bytes already in memory, each with its spool-like ``source_id``, ``received_at`` the moment
+  its batch starts), timed, counting the outcomes, which must be the ones the corpus expects.
+  Each batch is one transaction: every email's raw bytes, outcome, ticket, events, metrics and
+  acknowledgement are committed (synced) when its batch returns.
 
 Each figure is the wall clock of the whole loop; the CPU time of the process and the load average
 are printed beside it (other processes on the machine slow the wall clock, not the CPU time), and
@@ -116,7 +119,7 @@ class PeerResult:
 
 @dataclass
 class SladeskResult:
-    """``process_message`` over the same emails, on one database."""
+    """``process_messages`` over the same emails, on one database."""
 
     name: str
     n: int  # the emails processed: all of them, unless the time limit stopped the loop
@@ -145,7 +148,7 @@ class SladeskResult:
         if self.skipped or not self.seconds or self.peer_rate is None:
             return []
         text = (
-            f"process_message, {self.name}: {self.rate:,.0f} emails/s = {self.ratio:.1f}x {PEER}'s "
+            f"process_messages, {self.name}: {self.rate:,.0f} emails/s = {self.ratio:.1f}x {PEER}'s "
             f"{self.peer_rate:,.0f}/s"
         )
         return [Check(text, round(self.ratio, 2), TARGET_RATIO, "x")]
@@ -295,7 +298,8 @@ def measure_sladesk(corpus: Path, max_seconds: float) -> dict[str, Any]:
     from django.utils import timezone
 
     from sladesk.intake.models import InboundMail
-    from sladesk.intake.process import process_message
+    from sladesk.intake.process import Incoming, process_messages
+    from sladesk.intake.smtpd import BATCH
     from sladesk.outbound.models import OutboxMessage
     from sladesk.tickets.models import Attachment, Ticket
 
@@ -310,9 +314,13 @@ def measure_sladesk(corpus: Path, max_seconds: float) -> dict[str, Any]:
     with connection.execute_wrapper(counter):
         cpu0, t0 = cpu_seconds(), time.perf_counter()
         stop = t0 + max_seconds
-        for raw in raws:
-            result = process_message(raw, timezone.now())
-            outcomes[f"{result.outcome}/{result.reason}" if result.reason else result.outcome] += 1
+        for start in range(0, len(raws), BATCH):
+            now = timezone.now()
+            batch = [
+                Incoming(raw, now, "smtp", f"spool:bench-{start + i}") for i, raw in enumerate(raws[start:][:BATCH])
+            ]
+            for result in process_messages(batch):
+                outcomes[f"{result.outcome}/{result.reason}" if result.reason else result.outcome] += 1
             if time.perf_counter() > stop:
                 break
         seconds, cpu_s = time.perf_counter() - t0, cpu_seconds() - cpu0
@@ -389,7 +397,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(answer))
         return 0
     databases = [d.strip() for d in ns.databases.split(",") if d.strip()]
-    print(section(f"email ingestion: {ns.messages:,} emails through process_message, beside {PEER}"))
+    print(section(f"email ingestion: {ns.messages:,} emails through process_messages, beside {PEER}"))
     sys.stdout.flush()
     checks: list[Check] = []
     for result in run_ingest(ns.messages, databases, ns.postgres_url, peer=not ns.no_peer, max_seconds=ns.max_seconds):

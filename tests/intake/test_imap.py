@@ -1,5 +1,5 @@
 """The IMAP poller against a real Dovecot on loopback (tests/intake/dovecot.py), with the
-real ``process_message``: each unseen message processed once, flagged (or moved) only after
+real ``process_messages``: each unseen message processed once, flagged (or moved) only after
 its outcome is committed, and never lost or done twice when the poller dies in between."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from sladesk.config.env import ConfigError
 from sladesk.intake import imap
 from sladesk.intake.imap import Mailbox, parse_url, poll
 from sladesk.intake.models import InboundMail
+from sladesk.intake.process import Incoming
 from sladesk.tickets.models import Ticket
 from tests.conftest import SLADESK, run_sladesk
 from tests.intake.conftest import Cast, email
@@ -143,23 +144,24 @@ def test_a_poller_dying_between_the_outcome_and_the_flag_leaves_it_unseen_then_o
     cast: Cast, server: Dovecot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server.deliver(*three_emails())
-    real = imap.process_message
+    real = imap.process_messages
     calls: list[str] = []
 
-    def dies_after_the_second(*args: object, **kwargs: object) -> object:
-        result = real(*args, **kwargs)  # type: ignore[arg-type]
-        calls.append(str(kwargs["source_id"]))
+    def dies_after_the_second(batch: list[Incoming]) -> object:
+        result = real(batch)
+        calls.extend(str(item.source_id) for item in batch)
         if len(calls) == 2:
             raise Died  # committed, not flagged
         return result
 
-    monkeypatch.setattr(imap, "process_message", dies_after_the_second)
+    monkeypatch.setattr(imap, "BATCH", 1)  # one message a transaction, to die between two of them
+    monkeypatch.setattr(imap, "process_messages", dies_after_the_second)
     with pytest.raises(Died):
         poll(mailbox(server))
     assert {uid: "\\Seen" in flags for uid, flags in server.flags().items()} == {1: True, 2: False, 3: False}
     assert len(rows()) == 2
 
-    monkeypatch.setattr(imap, "process_message", real)
+    monkeypatch.setattr(imap, "process_messages", real)
     assert poll(mailbox(server)).processed == 2  # message 2 again (its first outcome, nothing new), then 3
     assert [m for m, _, _ in rows()] == ["<um@mail.acme.example>", "<dois@outro.example>", "<tres@mail.acme.example>"]
     assert all("\\Seen" in flags for flags in server.flags().values())
@@ -169,16 +171,16 @@ def test_when_nothing_can_be_stored_the_message_stays_unseen_for_the_next_round(
     cast: Cast, server: Dovecot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server.deliver(*three_emails())
-    real = imap.process_message
+    real = imap.process_messages
 
     def database_away(*args: object, **kwargs: object) -> object:
         raise OSError("the database is away")
 
-    monkeypatch.setattr(imap, "process_message", database_away)
+    monkeypatch.setattr(imap, "process_messages", database_away)
     done = poll(mailbox(server))
     assert (done.processed, done.error) == (0, "OSError: the database is away")
     assert all("\\Seen" not in flags for flags in server.flags().values())
-    monkeypatch.setattr(imap, "process_message", real)
+    monkeypatch.setattr(imap, "process_messages", real)
     assert poll(mailbox(server)).processed == 3
     assert len(rows()) == 3
 

@@ -30,8 +30,11 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Run:
     data = tmp_path_factory.mktemp("desk")
     env = {"SLADESK_DATA_DIR": str(data), "DATABASE_URL": f"sqlite:///{data / 'desk.sqlite3'}"}
 
-    def run(*args: str, stdin: bytes | None = None, data_dir: Path | None = None) -> tuple[int, str, str]:
+    def run(
+        *args: str, stdin: bytes | None = None, data_dir: Path | None = None, database: str = ""
+    ) -> tuple[int, str, str]:
         extra = {**env, "SLADESK_DATA_DIR": str(data_dir)} if data_dir else env
+        extra = {**extra, "DATABASE_URL": database} if database else extra
         result = run_sladesk(*args, stdin=stdin, env=extra)
         return result.returncode, result.stdout.decode(), result.stderr.decode()
 
@@ -65,10 +68,18 @@ def test_the_same_message_again_is_a_duplicate(desk: Run) -> None:
 
 
 def test_it_exits_75_when_nothing_can_be_stored_so_the_mta_retries(desk: Run, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.sqlite3"  # a database without the desk's tables: nothing can be written
+    code, out, err = desk("ingest", "-", stdin=email(), database=f"sqlite:///{empty}")
+    assert (code, out) == (75, "")
+    assert "could not be stored" in err and "try again" in err
+
+
+def test_it_exits_75_when_a_large_message_cannot_be_kept_on_disk(desk: Run, tmp_path: Path) -> None:
     broken = tmp_path / "data"
     broken.mkdir()
     (broken / "mail").write_text("a file where the mail folder should be")
-    code, out, err = desk("ingest", "-", stdin=email(), data_dir=broken)
+    big = email(body="Segue o log completo.\n" + "linha do log\n" * 100_000)  # kept as a file, not in its row
+    code, out, err = desk("ingest", "-", stdin=big, data_dir=broken)
     assert (code, out) == (75, "")
     assert "could not be stored" in err and "try again" in err
 

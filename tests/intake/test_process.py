@@ -12,7 +12,6 @@ from django.test import override_settings
 
 from sladesk.intake.models import InboundMail, MailEvent
 from sladesk.intake.process import process_message
-from sladesk.intake.store import read_raw
 from sladesk.outbound.models import OutboxMessage
 from sladesk.tickets.models import Attachment, Message, Ticket
 from tests.intake.conftest import Cast, at, email
@@ -40,7 +39,7 @@ def test_it_opens_a_ticket_for_an_entitled_gestora_and_acknowledges_it_in_the_th
     assert "abrimos o chamado #1" in ack.body and "Prazos deste chamado" in ack.body
     mail = InboundMail.objects.get()
     assert (mail.outcome, mail.ticket, mail.message_id) == ("ticket_created", t, "<pedido-1@mail.acme.example>")
-    assert read_raw(mail.raw_path) == raw  # kept exactly as received
+    assert mail.raw_bytes() == raw  # kept exactly as received
     assert MailEvent.objects.filter(mail=mail, action="received").count() == 1
 
 
@@ -152,7 +151,7 @@ def test_too_large_and_malformed_mail_is_quarantined_whole(cast: Cast) -> None:
         big = email(body="x" * 5_000)
         result = process_message(big, NOW)
     assert (result.outcome, result.reason) == ("quarantined", "too_large")
-    assert read_raw(InboundMail.objects.get(pk=result.mail_id).raw_path) == big
+    assert InboundMail.objects.get(pk=result.mail_id).raw_bytes() == big
     garbage = process_message(b"\x00\xff\xfe not an email at all \x00", NOW)
     assert (garbage.outcome, garbage.auto_reply) == ("quarantined", False)
 

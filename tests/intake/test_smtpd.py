@@ -1,5 +1,5 @@
 """The SMTP listener with smtplib: the real aiosmtpd server (in a thread, then as real
-`sladesk smtpd` processes), the real spool on disk and the real ``process_message``.
+`sladesk smtpd` processes), the real spool on disk and the real ``process_messages``.
 
 The kill test (issue 9, section 6): 1,000 messages streamed into `sladesk smtpd` while it is
 killed with SIGKILL at random moments and started again; every message that got a 250 ends
@@ -25,9 +25,9 @@ import pytest
 
 from sladesk.intake import smtpd
 from sladesk.intake.models import InboundMail
+from sladesk.intake.process import Incoming
 from sladesk.intake.smtpd import Listener, support_addresses
 from sladesk.intake.spool import Spool
-from sladesk.intake.store import read_raw
 from sladesk.policies.service import current_policy
 from sladesk.tickets.models import Ticket
 from tests.conftest import SLADESK
@@ -121,7 +121,7 @@ def test_it_accepts_a_gestoras_request_and_it_ends_as_a_ticket(cast: Cast, spool
     assert row is not None
     assert (row.source, row.outcome, row.ticket.requester) == ("smtp", "ticket_created", cast.alice)  # type: ignore[union-attr]
     assert row.source_id is not None and row.source_id.startswith("spool:")
-    assert read_raw(row.raw_path) == raw  # exactly as sent, nothing prepended
+    assert row.raw_bytes() == raw  # exactly as sent, nothing prepended
 
 
 def test_it_keeps_the_bytes_as_sent_dots_eight_bits_and_overlong_lines_included(cast: Cast, spool: Spool) -> None:
@@ -136,7 +136,7 @@ def test_it_keeps_the_bytes_as_sent_dots_eight_bits_and_overlong_lines_included(
         send(listener.port, raw)
         wait_until(lambda: mail("<ponto@mail.acme.example>") is not None)
     row = mail("<ponto@mail.acme.example>")
-    assert row is not None and read_raw(row.raw_path) == raw
+    assert row is not None and row.raw_bytes() == raw
 
 
 def test_another_recipient_gets_550_and_nothing_is_kept(spool: Spool) -> None:
@@ -170,13 +170,13 @@ def test_it_answers_250_while_processing_is_stuck_and_processes_all_after(
 ) -> None:
     """The conversation never waits on the database: the 250 comes once the spool has it."""
     release = threading.Event()
-    real = smtpd.process_message
+    real = smtpd.process_messages
 
     def stuck(*args: object, **kwargs: object) -> object:
         release.wait(30)
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(smtpd, "process_message", stuck)
+    monkeypatch.setattr(smtpd, "process_messages", stuck)
     with listening(spool) as listener:
         started = time.monotonic()
         for i in range(3):
@@ -192,15 +192,15 @@ def test_what_could_not_be_stored_stays_in_the_spool_and_is_processed_when_it_ca
     cast: Cast, spool: Spool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[str] = []
-    real = smtpd.process_message
+    real = smtpd.process_messages
 
-    def down_once(*args: object, **kwargs: object) -> object:
-        calls.append(str(kwargs["source_id"]))
+    def down_once(batch: list[Incoming]) -> object:
+        calls.append(",".join(str(item.source_id) for item in batch))
         if len(calls) == 1:
             raise OSError("the database is away")
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+        return real(batch)
 
-    monkeypatch.setattr(smtpd, "process_message", down_once)
+    monkeypatch.setattr(smtpd, "process_messages", down_once)
     monkeypatch.setattr(smtpd, "RETRY_FIRST", 0.1)
     with listening(spool) as listener:
         send(listener.port, email(message_id="<retry@mail.acme.example>"))
@@ -226,8 +226,8 @@ def test_sladesk_up_runs_the_listener_and_says_where(desk_env: dict[str, str], t
     try:
         wait_until(lambda: f"email: smtp://127.0.0.1:{port}\n" in lines, 10)
         wait_until(lambda: _can_connect(port), 30)
-        send(port, email(sender="ninguem@fora.example"))
-        wait_until(lambda: list((tmp_path / "mail").rglob("*.eml")) and not any((tmp_path / "spool/new").iterdir()))
+        send(port, email(sender="ninguem@fora.example"))  # in spool/new/ once it is answered 250
+        wait_until(lambda: not any((tmp_path / "spool/new").iterdir()))  # gone once its outcome is committed
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0

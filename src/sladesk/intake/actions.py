@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from sladesk.intake import process
 from sladesk.intake.models import InboundMail, MailEvent, Outcome, Review
-from sladesk.intake.store import read_raw
 from sladesk.staff.access import profile_of
 from sladesk.tickets.actions import FORBIDDEN, FORBIDDEN_TRANSITION, INVALID, ActionError
 
@@ -31,9 +30,11 @@ def do_release_mail(mail: InboundMail, actor: User) -> process.Result:
     with transaction.atomic():
         row = _open(mail, actor)
         try:
-            raw = read_raw(row.raw_path)
+            raw = row.raw_bytes()
         except OSError as exc:
-            raise ActionError(INVALID, f"the raw email {row.raw_path} cannot be read: {exc.strerror or exc}") from exc
+            raise ActionError(
+                INVALID, f"the raw email {row.raw_path or row.pk} cannot be read: {exc.strerror or exc}"
+            ) from exc
         before = row.events.order_by("-pk").values_list("pk", flat=True).first() or 0
         process.reprocess(row, raw, released_from=row.reason)
         row.refresh_from_db()

@@ -39,8 +39,12 @@ class InboundMailAdmin(ReadOnly):
     list_filter = ("outcome", "review", "reason", "source")
     search_fields = ("from_address", "subject", "message_id")
     date_hierarchy = "received_at"
-    readonly_fields = [f.name for f in InboundMail._meta.fields]
+    readonly_fields = [f.name for f in InboundMail._meta.fields if f.name != "raw"]
+    exclude = ("raw",)  # the mail page shows it read, and downloads it whole
     inlines = [MailEventInline]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).defer("raw")
 
 
 @admin.register(MailEvent)

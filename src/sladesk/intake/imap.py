@@ -1,6 +1,7 @@
 """The IMAP poller (``sladesk imap-poll``, and the worker when ``SLADESK_IMAP_URL`` is set):
-each unseen message of one folder through ``process_message``, then flagged ``\\Seen`` (or
-moved to the ``?done=`` folder) only once its outcome is committed.
+each unseen message of one folder through ``process_messages`` (up to ``BATCH`` at a time, one
+transaction), then flagged ``\\Seen`` (or moved to the ``?done=`` folder) only once its outcome is
+committed.
 
 Nothing is lost and nothing is done twice: an error talking to the server (or the database
 away) ends the round and leaves the rest unseen for the next one; a message processed but
@@ -22,7 +23,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from sladesk.config.env import ConfigError
-from sladesk.intake.process import process_message
+from sladesk.intake.process import Incoming, process_messages
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ EXPECTED = (
 )
 TIMEOUT = 60.0  # seconds for the server to answer one command
 TRUE = ("1", "true", "yes", "on")
+BATCH = 20  # messages fetched, then processed in one transaction, then flagged
 
 
 @dataclass(frozen=True)
@@ -105,8 +107,10 @@ def poll(box: Mailbox, limit: int | None = None) -> Round:
         with _connect(box) as imap:
             uidvalidity, uids = _unseen(imap, box)
             done.left = max(len(uids) - (limit if limit is not None else len(uids)), 0)
-            for uid in uids[:limit]:
-                done.processed += _take(imap, box, f"imap:{box.host}:{box.folder}:{uidvalidity}:{uid}", uid)
+            todo = uids[:limit]
+            for start in range(0, len(todo), BATCH):
+                prefix = f"imap:{box.host}:{box.folder}:{uidvalidity}"
+                done.processed += _take(imap, box, prefix, todo[start : start + BATCH])
     except (OSError, imaplib.IMAP4.error) as exc:
         done.error = f"{type(exc).__name__}: {exc}"
         logger.warning("imap %s: %s; what is unseen waits for the next round", box.label, done.error)
@@ -116,17 +120,18 @@ def poll(box: Mailbox, limit: int | None = None) -> Round:
     return done
 
 
-def _take(imap: imaplib.IMAP4, box: Mailbox, source_id: str, uid: str) -> int:
-    raw = _fetch(imap, uid)
-    if raw is None:  # expunged meanwhile
-        return 0
-    result = process_message(raw, timezone.now(), source="imap", source_id=source_id)
-    if box.done:
-        _ok(imap.uid("MOVE", uid, _quoted(box.done)), "MOVE")
-    else:
-        _ok(imap.uid("STORE", uid, "+FLAGS.SILENT", "(\\Seen)"), "STORE")
-    logger.info("imap %s: %s %s", source_id, result.outcome, result.reason or result.ticket or "")
-    return 1
+def _take(imap: imaplib.IMAP4, box: Mailbox, prefix: str, uids: list[str]) -> int:
+    """Fetch these messages, process them together, then flag (or move) each."""
+    fetched = [(uid, raw) for uid in uids if (raw := _fetch(imap, uid)) is not None]  # None: expunged meanwhile
+    now = timezone.now()
+    results = process_messages([Incoming(raw, now, "imap", f"{prefix}:{uid}") for uid, raw in fetched])
+    for (uid, _raw), result in zip(fetched, results, strict=True):
+        if box.done:
+            _ok(imap.uid("MOVE", uid, _quoted(box.done)), "MOVE")
+        else:
+            _ok(imap.uid("STORE", uid, "+FLAGS.SILENT", "(\\Seen)"), "STORE")
+        logger.info("imap %s:%s: %s %s", prefix, uid, result.outcome, result.reason or result.ticket or "")
+    return len(fetched)
 
 
 def _connect(box: Mailbox) -> imaplib.IMAP4:

@@ -31,7 +31,10 @@ class InboundMail(models.Model):
     source = models.CharField(max_length=8)  # smtp | imap | pipe
     # The listener's spool item or the IMAP message it came from: processed at most once.
     source_id = models.CharField(max_length=200, unique=True, null=True, blank=True)
-    raw_path = models.CharField(max_length=200)  # under SLADESK_DATA_DIR/mail/
+    # The bytes as received: in the row (written in the transaction that records the outcome), or,
+    # for a message over process.RAW_IN_ROW bytes, in a file under SLADESK_DATA_DIR/mail/ (raw_path).
+    raw = models.BinaryField(null=True, blank=True)
+    raw_path = models.CharField(max_length=200, blank=True)
     raw_sha256 = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField()
     message_id = models.CharField(max_length=998, blank=True, db_index=True)
@@ -58,6 +61,14 @@ class InboundMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.received_at:%Y-%m-%d %H:%M} {self.from_address}: {self.subject}"
+
+    def raw_bytes(self) -> bytes:
+        """The email exactly as received, from its row or its file (OSError when the file is gone)."""
+        if self.raw is not None:
+            return bytes(self.raw)
+        from sladesk.intake.store import read_raw
+
+        return read_raw(self.raw_path)
 
 
 class MailEvent(models.Model):

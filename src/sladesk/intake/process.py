@@ -1,9 +1,12 @@
 """``process_message(raw, received_at) -> Outcome``: what one email does to the desk.
 
-The SMTP listener, the IMAP poller and ``sladesk ingest`` all call this, and nothing else.
-Read down:
+The SMTP listener, the IMAP poller and ``sladesk ingest`` all call this (the listener and the
+poller through ``process_messages``, several at a time), and nothing else. Read down:
 
-1. the raw bytes are written under the data directory and synced, before any outcome;
+1. the raw bytes are kept with the email's row, in the transaction that records its outcome
+   (a message over ``RAW_IN_ROW`` bytes is written under the data directory and synced first):
+   no outcome without its bytes, and until that commits the sender's side still holds them
+   (the listener's spool, the IMAP server, the MTA waiting for ``ingest``);
 2. the message is parsed (``parse.py``, no database); too large or unreadable: quarantined;
 3. a Message-ID (or the same bytes without trace headers) already seen: ``duplicate``;
 4. our own mail coming back (``loop``), or, with a trusted authentication server set, a sender
@@ -16,14 +19,18 @@ Read down:
    and, unless they are unknown, told why and what to do.
 
 All of it in one transaction with the email's own row: the outcome, the ticket and the emails
-scheduled in answer exist together or not at all. What fails unexpectedly is quarantined
+scheduled in answer exist together or not at all. ``process_messages`` puts a batch in one
+transaction (one commit, one sync of the database) with a savepoint for each email: an email
+that fails rolls back only its own work. What fails unexpectedly is quarantined
 (``processing_error``) with its raw bytes, never lost, and the caller still gets an outcome.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -34,13 +41,13 @@ from django.utils import timezone
 
 from sladesk.directory import entitlement
 from sladesk.directory.models import Person
-from sladesk.intake import replies
+from sladesk.intake import directory_cache, replies, rows
 from sladesk.intake.auth import verdict
 from sladesk.intake.message import InboundMessage
 from sladesk.intake.models import InboundMail, MailEvent, Outcome, Review
 from sladesk.intake.parse import parse
-from sladesk.intake.store import keep_attachment, keep_raw
-from sladesk.intake.triage import Candidate, triage
+from sladesk.intake.store import keep_attachment, keep_raws
+from sladesk.intake.triage import triage
 from sladesk.outbound.actions import LOOP_HEADER, our_domain_id
 from sladesk.outbound.headers import one_line
 from sladesk.outbound.models import OutboxMessage
@@ -60,6 +67,7 @@ REASONS = {  # entitlement's codes -> the intake's stable reason codes
     entitlement.INACTIVE: "inactive_person",
 }
 EMPTY_BODY = "(mensagem sem texto)"
+RAW_IN_ROW = 1 << 20  # bytes: a larger message is kept as a file under mail/, not in its row
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,16 @@ class Result:
         return {"outcome": self.outcome, "ticket": self.ticket, "reason": self.reason, "auto_reply": self.auto_reply}
 
 
+@dataclass(frozen=True)
+class Incoming:
+    """One email as a way in hands it over: its bytes, when we received it, and from where."""
+
+    raw: bytes
+    received_at: datetime
+    source: str = "pipe"  # smtp | imap | pipe
+    source_id: str | None = None  # the spool item or IMAP message: processed at most once
+
+
 @dataclass
 class _Mail:
     """One email being processed: its bytes, what they say, and its row."""
@@ -85,55 +103,103 @@ class _Mail:
     row: InboundMail
     released_from: str = ""  # the quarantine reason an agent released it from
     notes: list[str] = field(default_factory=list)
+    events: list[MailEvent] = field(default_factory=list)  # inserted with the batch's
+    number: int | None = None  # the number of the ticket it concerns, once known
+    recorded: bool = False  # its outcome is written already
 
     @property
     def received_at(self) -> datetime:
         return self.row.received_at
 
 
+class _SourceTaken(Exception):
+    """Another process stored this very item (its ``source_id``) at the same moment."""
+
+
 def process_message(raw: bytes, received_at: datetime, *, source: str = "pipe", source_id: str | None = None) -> Result:
     """One email in, one outcome out (stored with the raw message). Never raises for what
     the message holds; raises only when the raw bytes cannot be stored (the caller retries)."""
-    if source_id:
-        done = InboundMail.objects.filter(source_id=source_id).first()
-        if done is not None:  # this very item was processed already (a restart, a retry)
-            return result_of(done)
-    path, sha = keep_raw(raw)
-    row = InboundMail(
-        received_at=received_at, source=source, source_id=source_id or None, raw_path=path, raw_sha256=sha,
-        size=len(raw),
-    )  # fmt: skip
-    return _run(raw, row)
+    return process_messages([Incoming(raw, received_at, source, source_id)])[0]
+
+
+def process_messages(batch: Sequence[Incoming]) -> list[Result]:
+    """Each email's outcome, in order, all committed together on return.
+
+    One transaction for the batch, a savepoint for each email. Raises, with nothing committed,
+    only when nothing could be stored (the database away or locked past its timeout): the caller
+    keeps every email of the batch and tries again."""
+    earlier = _processed_already([item.source_id for item in batch if item.source_id])
+    todo = [item for item in batch if item.source_id not in earlier]
+    big = [item.raw for item in todo if len(item.raw) > RAW_IN_ROW]
+    files = dict(zip(big, keep_raws(big), strict=True))  # synced before anything refers to them
+    mails = [_Mail(item.raw, _parse(item.raw), _new_row(item, files.get(item.raw))) for item in todo]
+    directory_cache.begin()
+    results: dict[int, Result] = {}
+    with transaction.atomic():
+        events: list[MailEvent] = []
+        for item, mail in zip(todo, mails, strict=True):
+            results[id(item)] = _run(mail)
+            events += mail.events
+        rows.insert_events(events)
+    return [earlier[item.source_id] if item.source_id in earlier else results[id(item)] for item in batch]
 
 
 def reprocess(row: InboundMail, raw: bytes, released_from: str) -> Result:
     """An agent released a quarantined or rejected email: processed again, skipping the
     check that held it (``released_from``), into the same row."""
-    return _run(raw, row, released_from)
+    directory_cache.begin()
+    mail = _Mail(raw, _parse(raw), row, released_from)
+    with transaction.atomic():
+        result = _run(mail)
+        rows.insert_events(mail.events)
+    return result
 
 
-def _run(raw: bytes, row: InboundMail, released_from: str = "") -> Result:
+def _processed_already(source_ids: list[str]) -> dict[str | None, Result]:
+    """This very item was processed already (a restart, a retry): its first outcome."""
+    if not source_ids:
+        return {}
+    found = InboundMail.objects.filter(source_id__in=source_ids).defer("raw")
+    return {row.source_id: result_of(row) for row in found}
+
+
+def _new_row(item: Incoming, file: tuple[str, str] | None) -> InboundMail:
+    path, sha = file or ("", hashlib.sha256(item.raw).hexdigest())
+    return InboundMail(
+        received_at=item.received_at, source=item.source, source_id=item.source_id or None, raw_path=path,
+        raw_sha256=sha, raw=None if file else item.raw, size=len(item.raw),
+    )  # fmt: skip
+
+
+def _run(mail: _Mail) -> Result:
+    """The email's work in a savepoint of its own: all of it, or none of it and a quarantine."""
+    row = mail.row
     try:
-        mail = _Mail(raw, _parse(raw), row, released_from)
         with transaction.atomic():
             if row.pk is None and (duplicate := _claim(mail)) is not None:
                 return duplicate
             _decide(mail)
             _save(mail)
-        return result_of(mail.row)
+        return _result(mail)
     except (OperationalError, InterfaceError):
         # The database is away or busy past its timeout: nothing was committed, and this is no
         # fault of the message. The caller keeps it and tries again (the spool keeps its file,
         # IMAP leaves it unseen, `ingest` exits 75), instead of quarantining a good email.
         raise
+    except _SourceTaken:  # another process took this very item at the same moment
+        mail.events.clear()
+        done = InboundMail.objects.filter(source_id=row.source_id).defer("raw").first()
+        if done is None:
+            raise
+        return result_of(done)
     except IntegrityError:
-        done = InboundMail.objects.filter(source_id=row.source_id).first() if row.source_id else None
-        if done is not None:  # another process took this very item at the same moment
-            return result_of(done)
-        return _failed(row, "integrity error (see the log)")
+        logger.exception("email %s: an integrity error; quarantined", row.raw_sha256)
+        mail.events.clear()
+        return _failed(mail, "integrity error (see the log)")
     except Exception as exc:  # never lose the message: quarantine it with the error
-        logger.exception("email %s: processing failed; quarantined", row.raw_path)
-        return _failed(row, f"{type(exc).__name__}: {exc}")
+        logger.exception("email %s: processing failed; quarantined", row.raw_sha256)
+        mail.events.clear()
+        return _failed(mail, f"{type(exc).__name__}: {exc}")
 
 
 def _parse(raw: bytes) -> InboundMessage:
@@ -148,31 +214,27 @@ def _parse(raw: bytes) -> InboundMessage:
 def _claim(mail: _Mail) -> Result | None:
     """Take the email's duplicate key (its Message-ID, else its digest), or say it is a duplicate.
 
-    The key is unique among the mail that counted: of two copies processed at the same moment,
-    the second waits for the first and then finds the key taken."""
+    The key is unique among the mail that counted: the row is inserted with it, or not at all
+    when it is taken (``rows.insert``). Of two copies processed at the same moment, the second
+    waits for the first's transaction and then finds the key taken."""
     key = mail.msg.message_id or f"sha256:{mail.msg.digest or mail.row.raw_sha256}"
     row = mail.row
     row.message_id, row.from_address = mail.msg.message_id[:998], mail.msg.from_address[:320]
     row.subject = one_line(mail.msg.subject)[:300]
-    first = InboundMail.objects.filter(dedupe_key=key).first()
-    if first is None:
-        try:
-            with transaction.atomic():
-                row.dedupe_key, row.outcome = key[:998], Outcome.QUARANTINED  # until decided
-                row.save()
-            return None
-        except IntegrityError:
-            if row.source_id and InboundMail.objects.filter(source_id=row.source_id).exists():
-                raise
-            row.pk, row.dedupe_key = None, None
-            first = InboundMail.objects.filter(dedupe_key=key).first()
+    row.dedupe_key, row.outcome = key[:998], Outcome.QUARANTINED  # until decided
+    if rows.insert(row):
+        return None
+    first = InboundMail.objects.filter(dedupe_key=row.dedupe_key).values_list("pk", "ticket_id", "ticket__number")
+    found = first.first()
     row.dedupe_key = None
     row.outcome, row.reason = Outcome.DUPLICATE, ""
-    row.ticket_id = first.ticket_id if first is not None else None
-    row.detail = f"the same email as #{first.pk}" if first is not None else ""
-    row.save()
-    _event(row, "received")
-    return result_of(row)
+    row.ticket_id, mail.number = (found[1], found[2]) if found is not None else (None, None)
+    row.detail = f"the same email as #{found[0]}" if found is not None else ""
+    if not rows.insert(row):  # the key is not what was taken: the source is
+        raise _SourceTaken(row.source_id)
+    mail.recorded = True
+    _event(mail, "received")
+    return _result(mail)
 
 
 # ---- deciding ---------------------------------------------------------------------------------
@@ -180,7 +242,7 @@ def _decide(mail: _Mail) -> None:
     for check in (_too_large, _malformed, _loop, _bounce, _automatic, _unauthenticated):
         if check(mail):
             return
-    sender = entitlement.find_person(email=mail.msg.from_address) if mail.msg.from_address else None
+    sender = directory_cache.sender(mail.msg.from_address)
     ticket = _thread(mail.msg, sender)
     if ticket is not None:
         _answer(mail, ticket, sender)
@@ -192,6 +254,7 @@ def _set(mail: _Mail, outcome: str, reason: str = "", detail: str = "", ticket: 
     row = mail.row
     row.outcome, row.reason, row.detail = outcome, reason, detail
     row.ticket = ticket
+    mail.number = ticket.number if ticket is not None else None
     row.review = Review.OPEN if outcome in (Outcome.REJECTED, Outcome.QUARANTINED) else Review.NONE
     return True
 
@@ -319,12 +382,12 @@ def _request(mail: _Mail, sender: Person | None) -> None:
         _auto_reject(mail, reason, sender if reason != "unknown_sender" else None)
         return
     msg = mail.msg
-    suggested = triage(msg.subject, msg.text, current_policy(), _candidates(sender))
-    affected = Person.objects.filter(customer_id=sender.customer_id, email__iexact=suggested.affected_email).first()
+    suggested = triage(msg.subject, msg.text, current_policy(), directory_cache.candidates(sender.customer_id))
     ticket = do_create_ticket(
         actor=None, channel="email", requester=sender, subject=one_line(msg.subject) or "(sem assunto)",
         description=msg.text.strip() or EMPTY_BODY, received_at=mail.received_at,
-        missing_information=list(suggested.missing), affected_person=affected if suggested.affected_email else None,
+        missing_information=list(suggested.missing),
+        affected_person=directory_cache.affected(sender.customer_id, suggested.affected_email),
         suggested_priority=suggested.priority, suggested_category=suggested.category, acknowledge=False,
         triage={
             "priority_reason": suggested.priority_reason, "category_reason": suggested.category_reason,
@@ -332,16 +395,13 @@ def _request(mail: _Mail, sender: Person | None) -> None:
         },
     )  # fmt: skip
     _set(mail, Outcome.TICKET_CREATED, ticket=ticket)
-    mail.row.save()  # the ticket knows this email's Message-ID before it answers it
-    if replies.may_auto_reply(msg):
+    answer = replies.may_auto_reply(msg)
+    mail.row.auto_reply = answer
+    _note_attachments(mail)
+    _save(mail)  # the ticket knows this email's Message-ID before it answers it
+    if answer:
         notices.email_requester(ticket, notices.ACKNOWLEDGEMENT, "")
-        mail.row.auto_reply = True
     _keep_attachments(mail, ticket)
-
-
-def _candidates(sender: Person) -> list[Candidate]:
-    people = Person.objects.filter(customer_id=sender.customer_id, is_active=True).select_related("store")
-    return [Candidate(p.name, p.email, p.store.name if p.store else "") for p in people[:2000]]
 
 
 def _auto_reject(mail: _Mail, reason: str, person: Person | None) -> None:
@@ -350,15 +410,23 @@ def _auto_reject(mail: _Mail, reason: str, person: Person | None) -> None:
         mail.row.auto_reply = True
 
 
-def _keep_attachments(mail: _Mail, ticket: Ticket) -> None:
-    """Each attachment stored and listed on the ticket, with the customer's message it came with."""
-    if not mail.msg.attachments:
-        return
-    message = ticket.messages.filter(kind=Message.Kind.INBOUND).order_by("-pk").first()
+def _note_attachments(mail: _Mail) -> None:
+    """The attachments over the limit, said in the email's detail (they are not kept)."""
     limit = settings.MAX_ATTACHMENT_BYTES
     for item in mail.msg.attachments:
         if item.size > limit:
             mail.notes.append(f"attachment {item.name!r} ({item.size} bytes) is over the limit of {limit}: not kept")
+
+
+def _keep_attachments(mail: _Mail, ticket: Ticket) -> None:
+    """Each attachment stored and listed on the ticket, with the customer's message it came with."""
+    if not mail.msg.attachments:
+        return
+    if not mail.recorded:
+        _note_attachments(mail)
+    message = ticket.messages.filter(kind=Message.Kind.INBOUND).order_by("-pk").first()
+    for item in mail.msg.attachments:
+        if item.size > settings.MAX_ATTACHMENT_BYTES:
             continue
         path, sha = keep_attachment(item.data)
         Attachment.objects.create(
@@ -369,34 +437,49 @@ def _keep_attachments(mail: _Mail, ticket: Ticket) -> None:
 
 # ---- recording --------------------------------------------------------------------------------
 def _save(mail: _Mail) -> None:
+    """The outcome written into the email's row (once) and its event (with the batch's)."""
+    if mail.recorded:
+        return
     row = mail.row
     if mail.notes:
         row.detail = "\n".join([row.detail, *mail.notes]).strip()
-    row.save()
-    _event(row, "released" if mail.released_from else "received")
+    rows.record(row)
+    mail.recorded = True
+    _event(mail, "released" if mail.released_from else "received")
 
 
-def _event(row: InboundMail, action: str, actor: Any = None) -> None:
-    MailEvent.objects.create(
-        mail=row, at=timezone.now(), action=action, actor=actor, actor_label=str(actor or "system"),
-        outcome=row.outcome, reason=row.reason, detail=row.detail[:2000],
+def _event(mail: _Mail, action: str) -> None:
+    row = mail.row
+    event = MailEvent(
+        mail=row, at=timezone.now(), action=action, actor_label="system", outcome=row.outcome,
+        reason=row.reason, detail=row.detail[:2000],
     )  # fmt: skip
+    mail.events.append(event)
 
 
-def _failed(row: InboundMail, error: str) -> Result:
+def _failed(mail: _Mail, error: str) -> Result:
     """Processing broke: the email is kept, quarantined with the error, for an agent."""
+    row = mail.row
     fresh = InboundMail(
         received_at=row.received_at, source=row.source, source_id=row.source_id, raw_path=row.raw_path,
-        raw_sha256=row.raw_sha256, size=row.size, outcome=Outcome.QUARANTINED, reason="processing_error",
-        detail=error[:2000], review=Review.OPEN, from_address=row.from_address[:320], subject=row.subject[:300],
-        message_id=row.message_id[:998],
+        raw_sha256=row.raw_sha256, raw=row.raw, size=row.size, outcome=Outcome.QUARANTINED,
+        reason="processing_error", detail=error[:2000], review=Review.OPEN, from_address=row.from_address[:320],
+        subject=row.subject[:300], message_id=row.message_id[:998],
     )  # fmt: skip
-    stored = InboundMail.objects.filter(pk=row.pk).first() if row.pk is not None else None
+    stored = InboundMail.objects.filter(pk=row.pk).defer("raw").first() if row.pk is not None else None
     if stored is not None:  # a release that failed: the row stays (and keeps its key), with the error
         fresh.pk, fresh.dedupe_key, fresh.ticket_id = stored.pk, stored.dedupe_key, stored.ticket_id
     fresh.save()
-    _event(fresh, "received")
+    mail.row, mail.number = fresh, None
+    _event(mail, "received")
     return result_of(fresh)
+
+
+def _result(mail: _Mail) -> Result:
+    row = mail.row
+    if row.ticket_id is not None and mail.number is None:
+        return result_of(row)
+    return Result(row.outcome, mail.number if row.ticket_id else None, row.reason or None, row.auto_reply, row.pk)
 
 
 def result_of(row: InboundMail) -> Result:

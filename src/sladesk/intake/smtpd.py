@@ -4,10 +4,11 @@ processing. No business logic here: ``process_message`` decides what an email do
 The conversation never waits on the database: a recipient is checked against the policy's
 support addresses (read once at start), the size against ``SLADESK_MAX_MESSAGE_BYTES``
 (advertised with SIZE), and the 250 is answered only once the message is synced into the
-spool. A thread beside the server processes the spool, oldest first, one message at a time,
-and removes each file only after ``process_message`` returned; at start it processes what a
-previous run left there. A message processed but not yet removed when the process died is
-not processed twice: its spool name is its ``source_id``.
+spool. A thread beside the server processes the spool, oldest first, up to ``BATCH`` messages
+at a time (``process_messages``: one transaction, one commit), and removes each file only after
+their outcomes are committed; at start it processes what a previous run left there. A message
+processed but not yet removed when the process died is not processed twice: its spool name is
+its ``source_id``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.db import close_old_connections, connection
 
 from sladesk.core.policy import Policy
-from sladesk.intake.process import process_message
+from sladesk.intake.process import Incoming, process_messages
 from sladesk.intake.spool import Item, Spool
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,9 @@ NOT_OURS = "550 5.1.1 <{}>: not a support address of this desk"
 NOT_STORED = "451 4.3.0 the message could not be stored; try again later"
 LOOK_EVERY = 5.0  # seconds between looks at the spool when no message arrived
 RETRY_FIRST, RETRY_MAX = 1.0, 30.0  # the pause after a failure (the database away), doubling
+# At most this many spooled messages (and bytes) in one transaction: one commit for all of them
+# when mail arrives faster than it is processed, and a short hold of the database's write lock.
+BATCH, BATCH_BYTES = 50, 32 << 20
 
 
 def support_addresses(policy: Policy) -> frozenset[str]:
@@ -83,7 +87,7 @@ class _SMTP(SMTP):
 
 
 class Drain:
-    """A thread processing the spool, oldest first, one message at a time."""
+    """A thread processing the spool, oldest first, a batch at a time."""
 
     def __init__(self, spool: Spool) -> None:
         self.spool = spool
@@ -97,7 +101,7 @@ class Drain:
         self._wake.set()
 
     def stop(self, seconds: float) -> None:
-        """Ask it to stop after the message in hand; wait for that."""
+        """Ask it to stop after the batch in hand; wait for that."""
         self._stop.set()
         self._wake.set()
         self._thread.join(seconds)
@@ -106,21 +110,36 @@ class Drain:
         """Process every spooled message; how many."""
         close_old_connections()
         done = 0
-        for item in self.spool.pending():
-            if self._stop.is_set():
-                break
-            done += self._process(item)
+        pending = self.spool.pending()
+        while pending and not self._stop.is_set():
+            batch = self._read(pending)
+            done += self._process(batch)
         return done
 
-    def _process(self, item: Item) -> int:
-        try:
-            raw = item.read()
-        except FileNotFoundError:  # another listener on this spool took it
+    @staticmethod
+    def _read(pending: list[Item]) -> list[tuple[Item, bytes]]:
+        """The next batch, taken from the front of ``pending``."""
+        batch: list[tuple[Item, bytes]] = []
+        size = 0
+        while pending and len(batch) < BATCH and (not batch or size < BATCH_BYTES):
+            item = pending.pop(0)
+            try:
+                raw = item.read()
+            except FileNotFoundError:  # another listener on this spool took it
+                continue
+            batch.append((item, raw))
+            size += len(raw)
+        return batch
+
+    def _process(self, batch: list[tuple[Item, bytes]]) -> int:
+        if not batch:
             return 0
-        result = process_message(raw, item.received_at, source="smtp", source_id=f"spool:{item.name}")
-        item.remove()
-        logger.info("smtpd: %s: %s %s", item.name, result.outcome, result.reason or result.ticket or "")
-        return 1
+        incoming = [Incoming(raw, item.received_at, "smtp", f"spool:{item.name}") for item, raw in batch]
+        results = process_messages(incoming)
+        for (item, _raw), result in zip(batch, results, strict=True):
+            item.remove()
+            logger.info("smtpd: %s: %s %s", item.name, result.outcome, result.reason or result.ticket or "")
+        return len(batch)
 
     def _run(self) -> None:
         pause = 0.0

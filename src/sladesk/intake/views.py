@@ -27,7 +27,6 @@ from sladesk.intake.forms import HELD_REASONS, MailFilters, reason_text
 from sladesk.intake.message import InboundMessage
 from sladesk.intake.models import InboundMail, MailEvent, Outcome, Review
 from sladesk.intake.parse import parse
-from sladesk.intake.store import read_raw
 from sladesk.staff.access import profile_of
 from sladesk.tickets.actions import FORBIDDEN_TRANSITION, ActionError
 from sladesk.tickets.presenters import format_when
@@ -55,7 +54,7 @@ class Row:
 def mail_list(request: HttpRequest) -> HttpResponse:
     _reviewer(request)
     filters = MailFilters(request.GET or None, reasons=HELD_REASONS)
-    qs = filters.apply(InboundMail.objects.select_related("ticket")).order_by("-received_at", "-id")
+    qs = filters.apply(InboundMail.objects.select_related("ticket").defer("raw")).order_by("-received_at", "-id")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [Row(m, reason_text(m.reason) if m.reason else "") for m in page]
     return render(request, "intake/list.html", {"page": page, "rows": rows, "filters": filters})
@@ -157,7 +156,7 @@ def _event_row(e: MailEvent) -> EventRow:
 def _read(mail: InboundMail) -> tuple[InboundMessage | None, str]:
     """The email as parsed from its raw bytes (only the headers when it was too large)."""
     try:
-        raw = read_raw(mail.raw_path)
+        raw = mail.raw_bytes()
     except OSError as exc:
         return None, _("O arquivo original não pôde ser lido: %(error)s") % {"error": exc.strerror or exc}
     if len(raw) > settings.MAX_MESSAGE_BYTES:

@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from sladesk.core.instants import to_us
+from sladesk.core.instants import from_us, to_us
 from sladesk.core.lifecycle import reopens
 from sladesk.core.sla import BREACHED, RUNNING, Evaluation
 from sladesk.directory.entitlement import check_person
@@ -30,7 +30,7 @@ from sladesk.outbound.headers import one_line
 from sladesk.policies.service import current_policy, current_version
 from sladesk.staff.access import may_see_customer, profile_of
 from sladesk.tickets import clocks, notices, transitions
-from sladesk.tickets.models import Channel, Counter, Message, Status, Ticket, TicketEvent
+from sladesk.tickets.models import Channel, Counter, Message, Status, Ticket, TicketEvent, TicketMetric
 
 
 class ActionError(Exception):
@@ -276,27 +276,33 @@ def _check_new(policy: Any, new: NewTicket, now: datetime) -> None:
 
 
 TICKET_NUMBER = "ticket_number"
+NEXT_NUMBER = (
+    'UPDATE "tickets_counter" SET "value" = GREATEST("value", '
+    '(SELECT COALESCE(MAX("number"), 0) FROM "tickets_ticket")) + 1 WHERE "name" = %s RETURNING "value"'
+)
+NEXT_NUMBER_SQLITE = NEXT_NUMBER.replace("GREATEST(", "MAX(", 1)  # SQLite's MAX of two values
 
 
 def _next_number() -> int:
-    """The next ticket number, taken under the counter row's lock (held until commit), so
-    parallel creations wait for each other instead of colliding on the unique number."""
-    counter = Counter.objects.select_for_update().filter(name=TICKET_NUMBER).first()
-    if counter is None:  # a database emptied by hand (or by a test's flush): make the row again
+    """The next ticket number, taken by one ``UPDATE ... RETURNING`` of the counter row, whose
+    lock is held until commit, so parallel creations wait for each other instead of colliding
+    on the unique number. Tickets written behind the counter's back (the bulk demo) never make
+    it hand out a taken number: it moves past the highest number first."""
+    sql = NEXT_NUMBER_SQLITE if connection.vendor == "sqlite" else NEXT_NUMBER
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [TICKET_NUMBER])
+        row = cursor.fetchone()
+    if row is None:  # a database emptied by hand (or by a test's flush): make the row again
         with contextlib.suppress(IntegrityError), transaction.atomic():
             Counter.objects.create(name=TICKET_NUMBER, value=0)
-        counter = Counter.objects.select_for_update().get(name=TICKET_NUMBER)
-    # Tickets written behind the counter's back (the bulk demo) never make it hand out a taken number.
-    top = Ticket.objects.aggregate(n=Max("number"))["n"] or 0
-    counter.value = max(counter.value, top) + 1
-    counter.save(update_fields=["value"])
-    return counter.value
+        return _next_number()
+    return int(row[0])
 
 
 def _insert(new: NewTicket, actor: User | None, now: datetime) -> Ticket:
     received_at = new.received_at or now
     with transaction.atomic():
-        ticket = Ticket.objects.create(
+        ticket = Ticket(
             number=_next_number(),
             customer=new.requester.customer,
             requester=new.requester,
@@ -314,11 +320,6 @@ def _insert(new: NewTicket, actor: User | None, now: datetime) -> Ticket:
             suggested_category=new.suggested_category,
             triage=new.triage,
         )
-        if ticket.description:
-            Message.objects.create(
-                ticket=ticket, kind=Message.Kind.INBOUND, author_person=new.requester, body=ticket.description,
-                created_at=received_at,
-            )  # fmt: skip
         event = TicketEvent(
             ticket=ticket,
             at=received_at,
@@ -332,14 +333,35 @@ def _insert(new: NewTicket, actor: User | None, now: datetime) -> Ticket:
         )
         # The event's snapshot is as of its own instant (the call may be logged later);
         # the stored metrics are as of now: a deadline already past is recorded at once.
+        # Both are evaluated before the ticket is written, so it is written once, with its next deadline.
         event.deadlines_after = clocks.snapshot(clocks.evaluate_ticket(ticket, received_at, [event]))
-        event.save()
         at = max(received_at, now)
-        _settle(ticket, clocks.evaluate_ticket(ticket, at, [event]), at, event.seq)
-        ticket.save(update_fields=["next_due_at"])
+        evaluation = clocks.evaluate_ticket(ticket, at, [event])
+        ticket.next_due_at = _first_due(evaluation)
+        ticket.save(force_insert=True)
+        if ticket.description:
+            Message.objects.create(
+                ticket=ticket, kind=Message.Kind.INBOUND, author_person=new.requester, body=ticket.description,
+                created_at=received_at,
+            )  # fmt: skip
+        event.ticket = ticket
+        event.save(force_insert=True)
+        due = ticket.next_due_at
+        # A new ticket has no metrics yet: said so (as a prefetch would), instead of asked of the database.
+        ticket._prefetched_objects_cache = {"metrics": TicketMetric.objects.none()}  # type: ignore[attr-defined]
+        _settle(ticket, evaluation, at, event.seq)
+        del ticket._prefetched_objects_cache  # type: ignore[attr-defined]
+        if ticket.next_due_at != due:
+            ticket.save(update_fields=["next_due_at"])
         if new.acknowledge:
             notices.email_requester(ticket, notices.ACKNOWLEDGEMENT, "")
     return ticket
+
+
+def _first_due(evaluation: Evaluation) -> datetime | None:
+    """The nearest running deadline, as ``clocks.store_metrics`` sets ``next_due_at``."""
+    running = [m.due for m in evaluation.metrics.values() if m.anchor is not None and m.due is not None]
+    return from_us(min(running)) if running else None
 
 
 # ---- acting on a ticket ---------------------------------------------------------------

@@ -1,0 +1,57 @@
+"""What the intake reads of the directory for each email, read once per batch.
+
+A batch of emails is processed in one transaction (``process.process_messages``), and what it
+reads of the directory is read once in it: the sender by email (with the customer, its contract
+and the store joined, through the unique ``lower(email)`` index) and each customer's people for
+the triage's guess of the affected person and store. ``begin()`` forgets it all when a batch
+starts, so every batch meets the directory as it is then. On SQLite the batch holds the write
+lock, so the directory cannot change under it; on PostgreSQL a change committed during a batch
+(a second or less) counts from the next one, as if the batch had run a moment earlier.
+"""
+
+from __future__ import annotations
+
+from django.db.models.functions import Lower
+
+from sladesk.directory.models import Person
+from sladesk.intake.triage import Candidate
+
+MAX_CANDIDATES = 2000
+
+_senders: dict[str, Person | None] = {}
+_people: dict[int, list[Candidate]] = {}
+
+
+def begin() -> None:
+    """A new batch: nothing read before it counts."""
+    _senders.clear()
+    _people.clear()
+
+
+def sender(email: str) -> Person | None:
+    """The person with this email (case-insensitive), customer, contract and store loaded."""
+    email = email.strip().lower()
+    if not email:
+        return None
+    if email not in _senders:
+        rows = Person.objects.select_related("customer__contract", "store").alias(lower_email=Lower("email"))
+        _senders[email] = rows.filter(lower_email=email).first()
+    return _senders[email]
+
+
+def candidates(customer_id: int) -> list[Candidate]:
+    """The customer's active people (name, email, store), at most ``MAX_CANDIDATES``."""
+    if customer_id not in _people:
+        rows = Person.objects.filter(customer_id=customer_id, is_active=True).order_by("name", "pk")
+        values = rows.values_list("name", "email", "store__name")[:MAX_CANDIDATES]
+        _people[customer_id] = [Candidate(name, email, store or "") for name, email, store in values]
+    return _people[customer_id]
+
+
+def affected(customer_id: int, email: str) -> Person | None:
+    """The person the triage named, with their store (None when there is no such person)."""
+    email = email.strip().lower()
+    if not email:
+        return None
+    rows = Person.objects.select_related("store").alias(lower_email=Lower("email"))
+    return rows.filter(customer_id=customer_id, lower_email=email).first()

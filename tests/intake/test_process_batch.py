@@ -1,0 +1,102 @@
+"""``process_messages``: a batch in one transaction, each email with its own outcome, an email
+that fails rolling back only its own work, and the directory read as it is at each batch."""
+
+from __future__ import annotations
+
+import pytest
+
+from sladesk.intake.models import InboundMail, MailEvent
+from sladesk.intake.process import Incoming, process_messages
+from sladesk.tickets.models import Message, Ticket, TicketMetric
+from tests.intake.conftest import Cast, at, email
+
+NOW = at("2026-11-24 10:00")
+
+
+def batch(*raws: bytes) -> list[Incoming]:
+    return [Incoming(raw, NOW) for raw in raws]
+
+
+def test_it_gives_each_email_of_a_batch_its_own_outcome_in_order(cast: Cast) -> None:
+    first = email(message_id="<lote-1@mail.acme.example>")
+    results = process_messages(
+        batch(first, email(sender="bob@acme.example"), first, email(subject="[#1] mais um detalhe", body="Segue."))
+    )
+    assert [(r.outcome, r.reason) for r in results] == [
+        ("ticket_created", None),
+        ("rejected", "role_not_entitled"),
+        ("duplicate", None),  # the same email earlier in the same batch
+        ("ticket_updated", None),
+    ]
+    assert [r.ticket for r in results] == [1, None, 1, 1]
+    assert InboundMail.objects.count() == 4 and MailEvent.objects.count() == 4
+    ticket = Ticket.objects.get()
+    assert ticket.mails.count() == 3 and ticket.messages.count() == 2 and ticket.metrics.count() > 0
+
+
+def test_an_email_that_fails_rolls_back_only_its_own_work(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sladesk.intake import process
+
+    real = process.triage
+
+    def fragile(subject: str, *args: object, **kwargs: object) -> object:
+        if "quebra" in subject:
+            raise RuntimeError("triage exploded")
+        return real(subject, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(process, "triage", fragile)
+    results = process_messages(batch(email(subject="Antes"), email(subject="Isto quebra"), email(subject="Depois")))
+    assert [(r.outcome, r.reason) for r in results] == [
+        ("ticket_created", None),
+        ("quarantined", "processing_error"),
+        ("ticket_created", None),
+    ]
+    assert list(Ticket.objects.order_by("number").values_list("number", "subject")) == [(1, "Antes"), (2, "Depois")]
+    broken = InboundMail.objects.get(pk=results[1].mail_id)
+    assert "triage exploded" in broken.detail and broken.raw_bytes().startswith(b"From: alice@acme.example")
+    assert broken.events.count() == 1 and MailEvent.objects.count() == 3
+
+
+def test_a_database_that_is_away_leaves_nothing_of_the_batch(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import OperationalError
+
+    from sladesk.intake import process
+
+    real = process.triage
+
+    def locked_at_the_second(subject: str, *args: object, **kwargs: object) -> object:
+        if subject == "Segundo":
+            raise OperationalError("database is locked")
+        return real(subject, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(process, "triage", locked_at_the_second)
+    with pytest.raises(OperationalError):
+        process_messages(batch(email(subject="Primeiro"), email(subject="Segundo")))
+    assert not InboundMail.objects.exists() and not Ticket.objects.exists() and not Message.objects.exists()
+    assert not TicketMetric.objects.exists()
+
+
+def test_each_batch_meets_the_directory_as_it_is_then(cast: Cast) -> None:
+    (refused,) = process_messages(batch(email(sender="bob@acme.example", subject="Pedido do Bob")))
+    assert (refused.outcome, refused.reason) == ("rejected", "role_not_entitled")
+    cast.bob.role, cast.bob.support_seat = "gestor", True
+    cast.bob.save()
+    (opened,) = process_messages(batch(email(sender="bob@acme.example", subject="Pedido do Bob")))
+    assert opened.outcome == "ticket_created"
+    cast.bob.is_active = False
+    cast.bob.save()
+    (again,) = process_messages(batch(email(sender="bob@acme.example", subject="Outro pedido do Bob")))
+    assert (again.outcome, again.reason) == ("rejected", "inactive_person")
+
+
+def test_a_new_person_is_a_candidate_for_the_affected_user_at_the_next_batch(cast: Cast) -> None:
+    from sladesk.directory.models import Person
+
+    text = "A vendedora Carla Nunes não consegue acessar o sistema, dá erro 500 no login."
+    process_messages(batch(email(subject="Acesso da Carla", body=text)))
+    assert Ticket.objects.get(number=1).affected_person is None  # nobody of that name yet
+    carla = Person.objects.create(
+        customer=cast.acme, name="Carla Nunes", email="carla@acme.example", role="vendedor", store=cast.bob.store
+    )
+    process_messages(batch(email(subject="Acesso da Carla", body=text)))
+    assert Ticket.objects.get(number=2).affected_person == carla
