@@ -12,6 +12,7 @@ from django.db import DataError
 from sladesk.directory import actions
 from sladesk.directory.actions import ImportFailed, do_import_directory
 from sladesk.directory.audit import receive_files
+from sladesk.directory.entitlement import ENTITLED, check
 from sladesk.directory.fields import CODE_ALLOWED, PEOPLE_COLUMNS
 from sladesk.directory.models import Contract, Customer, ImportRun, Partner, Person, name_key
 from tests.directory.conftest import (
@@ -191,3 +192,13 @@ def test_a_database_that_refuses_the_writing_leaves_a_failed_run_and_nothing_wri
     assert run.outcome == ImportRun.Outcome.FAILED
     assert run.problems == ["the database refused the import, nothing was written: DataError: invalid byte sequence"]
     assert not Customer.objects.exists()
+
+
+def test_an_email_with_capital_accented_letters_finds_its_person_on_every_database() -> None:
+    """SQLite's iexact folds ASCII only: ``SERVIÇOS`` and ``serviços`` were two domains there."""
+    import_files(contracts(AURORA), people(ALICE.replace("alice@aurora.example", "ALICE@AURORA-SERVIÇOS.example")))
+    assert person("alice@aurora-serviços.example").name == "Alice Andrade"
+    found = check(email="Alice@Aurora-SERVIÇOS.example")
+    assert (
+        found.reason == ENTITLED and found.person is not None and found.person.email == "alice@aurora-serviços.example"
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from sladesk.directory.models import Contract, Person, digits
@@ -71,7 +72,10 @@ def find_person(email: str = "", phone: str = "") -> Person | None:
     """The person with this email (case-insensitive) or phone (digits, suffix match)."""
     qs = Person.objects.select_related("customer__contract", "store")
     if email.strip():
-        return qs.filter(email__iexact=email.strip()).first()
+        # emails are kept lower-case (Person.save, the importer): compared lower-case through
+        # the unique index on LOWER(email), on every database (iexact would scan the table, and
+        # on SQLite fold only ASCII letters)
+        return qs.annotate(lower_email=Lower("email")).filter(lower_email=email.strip().lower()).first()
     wanted = digits(phone)
     if len(wanted) < 8:
         return None

@@ -141,6 +141,8 @@ class Person(models.Model):
             models.Index(fields=["customer", "role", "name", "id"], name="person_customer_role_name"),
             models.Index(fields=["customer", "role", "store"], name="person_customer_role_store"),
             models.Index(fields=["store", "role", "name", "id"], name="person_store_role_name"),
+            # everyone by name (the people list)
+            models.Index(fields=["name", "id"], name="person_name"),
             # a customer's seat holders (a few among many: a partial index of them alone)
             models.Index(
                 fields=["customer", "is_active", "name", "id"],
