@@ -55,19 +55,24 @@ def plan_notifications(ticket: Ticket, evaluation: Evaluation, crossed: Crossed,
 
     policy = policy_for(ticket)
     rows: list[Notification] = []
+    audiences: dict[tuple[str, bool], Audience] = {}  # asked once per ticket, not per metric
+    hooks: list[Webhook] | None = None
     for kind, metrics in ((Notification.Kind.BREACH, crossed.breaches), (Notification.Kind.WARNING, crossed.warnings)):
         for metric, due in metrics.items():
             state = evaluation.metrics[metric]
             priority = state.priority or evaluation.priority or ""
             urgent = priority in policy.notifications.urgent_priorities
             after = at if urgent else held_until(policy, state.calendar or "", at)
-            audience = audience_of(ticket, kind, urgent, at)
+            if (kind, urgent) not in audiences:
+                audiences[kind, urgent] = audience_of(ticket, kind, urgent, at)
             base = {"ticket": ticket, "metric": metric, "kind": kind, "priority": priority, "due_at": due,
                     "created_at": at, "deliver_after": after}  # fmt: skip
-            for email, (user, reasons) in audience.people.items():
+            for email, (user, reasons) in audiences[kind, urgent].people.items():
                 rows.append(Notification(**base, channel=Notification.Channel.EMAIL, to=email, recipient=user,
                                          reasons=",".join(reasons)))  # fmt: skip
-            for hook in Webhook.objects.filter(active=True):
+            if hooks is None:
+                hooks = list(Webhook.objects.filter(active=True))
+            for hook in hooks:
                 if hook.takes(kind):
                     rows.append(Notification(**base, channel=Notification.Channel.WEBHOOK, to=hook.url,
                                              webhook=hook, reasons=Reason.WEBHOOK))  # fmt: skip
@@ -111,12 +116,12 @@ def pool_of(ticket: Ticket) -> list[Any]:
     from sladesk.directory.models import Contract
 
     partner_id = Contract.objects.filter(customer_id=ticket.customer_id).values_list("partner_id", flat=True).first()
+    users = get_user_model().objects.filter(is_active=True)
     if partner_id is not None:
-        profiles = StaffProfile.objects.filter(role=StaffProfile.Role.PARTNER_AGENT, partner_id=partner_id)
+        users = users.filter(staff__role=StaffProfile.Role.PARTNER_AGENT, staff__partner_id=partner_id)
     else:
-        profiles = StaffProfile.objects.filter(role=StaffProfile.Role.AGENT)
-    users = get_user_model().objects.filter(staff__in=profiles, is_active=True).order_by("pk")
-    return list(users)
+        users = users.filter(staff__role=StaffProfile.Role.AGENT)
+    return list(users.order_by("pk"))
 
 
 def on_call_at(at: datetime) -> Any:
