@@ -114,3 +114,20 @@ def test_it_writes_and_rewrites_a_name_with_quotes_commas_braces_and_a_backslash
     assert person("alice@aurora.example").name == odd
     import_files(people(ALICE, DORA.replace("Dora Dias", quoted)))
     assert (person("alice@aurora.example").name, person("dora@aurora.example").name) == ("Alice Andrade", odd)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_import_on_postgresql_vacuums_the_people_table_after_it_commits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """So that a customer's people are counted and paged by index-only scans at once (a server
+    may run without autovacuum). SQLite has nothing to do."""
+    monkeypatch.setattr(actions, "ANALYZE_AFTER", 20)
+    with CaptureQueriesContext(connection) as captured:
+        import_files(contracts(AURORA), people(*crowd("lojas-aurora", 25)))
+    vacuums = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("VACUUM")]
+    assert vacuums == (['VACUUM "directory_person"'] if connection.vendor == "postgresql" else [])
+    assert Person.objects.count() == 25
+    with CaptureQueriesContext(connection) as captured:
+        import_files(contracts(AURORA), people(*crowd("lojas-aurora", 25)))  # nothing changes: no vacuum
+    assert not [q for q in captured.captured_queries if q["sql"].startswith("VACUUM")]

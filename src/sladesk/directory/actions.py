@@ -98,13 +98,31 @@ def do_import_directory(received: Received, *, dry_run: bool = False) -> ImportO
     """
     batch = parse_files(received.files)
     try:
-        return _check_and_write(received, batch, dry_run)
+        outcome = _check_and_write(received, batch, dry_run)
     except DatabaseError as exc:
         # Nothing was written (the transaction rolled back); the run is recorded as failed, in
         # a transaction of its own, and the caller gets the database's words, not a traceback.
         message = f"the database refused the import, nothing was written: {type(exc).__name__}: {exc}".strip()
         run = record_import(received, ImportRun.Outcome.FAILED, [message], [])
         raise ImportFailed(message, run) from exc
+    if outcome.report is not None and not dry_run:
+        _vacuum_after(outcome.report)
+    return outcome
+
+
+def _vacuum_after(report: ImportReport) -> None:
+    """After a large import on PostgreSQL, VACUUM the people's table (outside any transaction).
+
+    It marks the pages just written all-visible, so that counting a customer's people and
+    reading its 500th page are index-only scans, not 100,000 visits of the table (66 ms ->
+    6 ms for that page's rows); autovacuum would do it later, if it is on."""
+    p = report.people
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    if p.created + p.updated + p.deactivated < ANALYZE_AFTER:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM {_table(Person)}")
 
 
 class ImportFailed(Exception):
