@@ -12,13 +12,15 @@ creates nothing new.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from sladesk.oncall.actions import do_set_oncall
+from sladesk.oncall.queries import on_call_at
 from sladesk.ops.demo.people import LOGINS, STAFF_DOMAIN, DemoDirectory, Login, ensure_directory, login_lines
 from sladesk.ops.demo.stories import load_stories
 from sladesk.tickets.models import Ticket
@@ -43,10 +45,26 @@ def load_demo(now: datetime | None = None) -> DemoResult:
     now = now or timezone.now()
     with transaction.atomic():
         directory = ensure_directory(timezone.localdate(now))
+        ensure_on_call(now)
         customers = [directory.self_service.customer, directory.partner_customer.customer]
         if Ticket.objects.filter(customer__in=customers).exists():
             return DemoResult(directory)
         return DemoResult(directory, load_stories(directory, now))
+
+
+ROTA_DAYS = 14
+
+
+def ensure_on_call(now: datetime) -> None:
+    """The demo agent on call for two weeks from today's midnight, unless someone is on call
+    now: P1 notifications then have someone to page, and the rota page something to show."""
+    if on_call_at(now) is not None:
+        return
+    agent = User.objects.filter(username=f"agent@{STAFF_DOMAIN}").first()
+    if agent is None:
+        return
+    start = timezone.make_aware(datetime.combine(timezone.localdate(now), time()))
+    do_set_oncall(user=agent, starts_at=start, ends_at=start + timedelta(days=ROTA_DAYS), actor=None, now=now)
 
 
 def summary_lines(result: DemoResult) -> list[str]:
