@@ -33,7 +33,7 @@ def in_threads(jobs: list[object]) -> list[BaseException]:
         try:
             start.wait()
             job()  # type: ignore[operator]
-        except BaseException as exc:  # noqa: BLE001 (reported by the test)
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()

@@ -78,3 +78,15 @@ def sladesk(*args: str) -> list[dict[str, object]]:
     assert done.returncode == 0, done.stderr
     rows: list[dict[str, object]] = json.loads(done.stdout)
     return rows
+
+
+def test_the_ticket_page_shows_each_warning_and_who_was_told(cast: Cast) -> None:
+    t = cast.ticket("2027-03-01 09:00", priority="P2")
+    a.do_assign_ticket(t, cast.sam, cast.ana, now=at("2027-03-01 09:05"))
+    sweep_deadlines(now=at("2027-03-01 10:31"))
+    sweep_deadlines(now=at("2027-03-01 11:01"))
+    client = Client()
+    client.force_login(cast.sam)
+    page = client.get(f"/t/{t.code}/").content.decode()
+    assert "Aviso de SLA: 75 % do prazo usado" in page and "Prazo de SLA estourado" in page
+    assert page.count("avisados") == 2 and "Ana" in page and "Sam" in page

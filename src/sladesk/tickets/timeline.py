@@ -36,6 +36,7 @@ def action_text(action: str) -> str:
         "set_category": _("Categoria confirmada"),
         "out_of_scope": _("Fora do escopo"),
         "sla_breached": _("Prazo de SLA estourado"),
+        "sla_warning": _("Aviso de SLA: 75 % do prazo usado"),
         "customer_message_kept": _("Mensagem do cliente guardada (não abriu chamado)"),
     }.get(action, action)
 
@@ -74,6 +75,7 @@ def entries(
     """Events in order, each with its message and the files that came with it; messages with
     no event (if any) by time. ``described``: the request's own message (the created event's)."""
     people = _staff_names(events)
+    told = _told(ticket) if any(e.action in ("sla_breached", "sla_warning") for e in events) else {}
     files: dict[int, list[Attachment]] = {}
     for a in attachments:
         if a.message_id is not None:
@@ -81,6 +83,9 @@ def entries(
     out = []
     for e in events:
         entry = _entry(ticket, e, policy, people)
+        kind = {"sla_breached": "breach", "sla_warning": "warning"}.get(e.action)
+        if kind and told.get((kind, e.at)):
+            entry.changes.append((_("avisados"), "", ", ".join(told[kind, e.at])))
         message = e.message_id or (described if e.action == "created" else None)
         entry.attachments = files.get(message, []) if message else []
         out.append(entry)
@@ -102,12 +107,29 @@ def _entry(ticket: Ticket, e: TicketEvent, policy: Policy, people: dict[str, dic
     entry.deadlines = _deadlines(e, policy)
     if e.action == "customer_message_kept":
         entry.changes = [(_("motivo"), "", str((e.after or {}).get("reason", "")))]
-    if e.action == "sla_breached":
-        breached = (e.after or {}).get("breached", {})
+    if e.action in ("sla_breached", "sla_warning"):
+        crossed = (e.after or {}).get("breached" if e.action == "sla_breached" else "warning", {})
         entry.changes = [
-            (metric_label(name, policy), "", _("prazo %(due)s") % {"due": _when(due)}) for name, due in breached.items()
+            (metric_label(name, policy), "", _("prazo %(due)s") % {"due": _when(due)}) for name, due in crossed.items()
         ]
     return entry
+
+
+def _told(ticket: Ticket) -> dict[tuple[str, datetime], list[str]]:
+    """Who was told of each crossing (kind, instant recorded): names, or the webhook's name."""
+    from sladesk.notifications.models import Notification  # tickets <- notifications
+
+    out: dict[tuple[str, datetime], list[str]] = {}
+    rows = Notification.objects.filter(ticket=ticket).select_related("recipient", "webhook").order_by("id")
+    for n in rows:
+        if n.recipient is not None:
+            name = n.recipient.get_full_name() or n.recipient.email
+        else:
+            name = n.webhook.name if n.webhook is not None else n.to
+        names = out.setdefault((n.kind, n.created_at), [])
+        if name not in names:
+            names.append(name)
+    return out
 
 
 def _changes(e: TicketEvent, people: dict[str, dict[int, str]], policy: Policy) -> list[tuple[str, str, str]]:
