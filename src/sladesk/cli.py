@@ -32,10 +32,15 @@ DJANGO_HELP = {
 }
 # Command names with a hyphen, and the Django command (a module name) each one runs.
 ALIASES = {"imap-poll": "imap_poll"}
+# Actions of the Django-free commands that need the database: the Django command each runs.
+ROUTED = {("policy", "publish"): "policy_publish", ("sla", "recompute"): "sla_recompute"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    routed = ROUTED.get((args[0], args[1])) if len(args) >= 2 else None
+    if routed:
+        return _django([routed, *args[2:]])
     if args and args[0] not in PURE and args[0] not in ("-h", "--help"):
         return _django(args)
     parser = _parser()
@@ -65,6 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     check = policy.add_parser("check", help="validate a policy file; exit 1 and list every problem if invalid")
     check.add_argument("file", metavar="FILE")
     check.set_defaults(func=_policy_check)
+    # Listed here for --help; main() hands them to their Django command (they use the database).
+    policy.add_parser("publish", help="put a policy file in force as a new version, announced to the Gestores")
 
     sla = sub.add_parser("sla", help="the SLA engine").add_subparsers(metavar="ACTION")
     replay = sla.add_parser("replay", help="evaluate a ticket timeline (JSON) as of its 'now'")
@@ -72,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--batch", action="store_true", help="JSON Lines in, JSON Lines out, same order")
     replay.add_argument("file", metavar="FILE", help="input file, or - for standard input")
     replay.set_defaults(func=_sla_replay)
+    sla.add_parser("recompute", help="move the open deadlines the calendars in force change (--dry-run)")
     return parser
 
 

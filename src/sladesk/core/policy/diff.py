@@ -317,28 +317,46 @@ def _notifications(old: Policy, new: Policy) -> list[Change]:
 # ---- the days a calendar change touches ---------------------------------------------------
 def changed_days(old: CalendarSpec, new: CalendarSpec, first: date, last: date) -> list[date] | None:
     """The local days in [first, last] whose open hours differ between ``old`` and ``new``;
-    None when the calendars differ everywhere (kind or zone changed).
+    None when the calendars differ everywhere (kind or zone changed)."""
+    changed = changed_from(old, new, first, last)
+    return None if changed is None else list(changed)
+
+
+def changed_from(old: CalendarSpec, new: CalendarSpec, first: date, last: date) -> dict[date, int] | None:
+    """``changed_days``, each with the local minute from which its open hours differ.
 
     A day's open hours are its week windows, unless a holiday closes it or a closure
     removes part of it: the same three facts the calendar builds its intervals from."""
     if old.kind != new.kind or old.timezone != new.timezone:
         return None
     if old.kind == "24x7":
-        return []
+        return {}
     years = range(first.year, last.year + 1)
     holidays_old = holidays_for(old.holidays, years) if old.holidays else {}
     holidays_new = holidays_for(new.holidays, years) if new.holidays else {}
     closures_old = {c.day: c for c in old.closures}
     closures_new = {c.day: c for c in new.closures}
-    out = []
+    out = {}
     day = first
     while day <= last:
         a = _open_hours(old, day, day in holidays_old, closures_old.get(day))
         b = _open_hours(new, day, day in holidays_new, closures_new.get(day))
         if a != b:
-            out.append(day)
+            out[day] = _first_difference(a, b)
         day += timedelta(days=1)
     return out
+
+
+def _first_difference(a: tuple[Window, ...], b: tuple[Window, ...]) -> int:
+    """The first minute open in one of the two and closed in the other."""
+    for point in sorted({p for w in (*a, *b) for p in w}):
+        if _open_at(a, point) != _open_at(b, point):
+            return point
+    return 0  # not reached for a != b; the whole day is safe
+
+
+def _open_at(windows: tuple[Window, ...], minute: int) -> bool:
+    return any(start <= minute < end for start, end in windows)
 
 
 def _open_hours(spec: CalendarSpec, day: date, holiday: bool, closure: Closure | None) -> tuple[Window, ...]:

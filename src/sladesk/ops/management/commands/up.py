@@ -15,7 +15,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from sladesk.core.policy import PolicyError
 from sladesk.directory.models import Customer
 from sladesk.ops import datadir, demo, supervisor
-from sladesk.policies.service import current_policy, current_version
+from sladesk.policies.service import configured_policy, is_published, record_configured, sha256_of, version_in_force
+from sladesk.tickets import recompute
 
 
 def port_number(text: str) -> int:
@@ -40,7 +41,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            policy = current_policy()
+            policy = configured_policy()
         except PolicyError as exc:
             raise CommandError(f"nothing started: {exc}") from exc
         self._make_private()
@@ -48,8 +49,7 @@ class Command(BaseCommand):
         if taken:
             raise CommandError(f"nothing started: {taken}; stop it, or choose another port (--port N or SLADESK_PORT)")
         call_command("migrate", interactive=False, verbosity=0)
-        version = current_version()
-        self.stdout.write(f"policy {policy.version} ({version.sha256[:8]}) in force")
+        self._policy_in_force(policy)
         extra = self._prepare(options)
         url = f"http://{options['host']}:{options['port']}/"
         desk = supervisor.Supervisor(self._children(options))
@@ -68,6 +68,27 @@ class Command(BaseCommand):
         for line in extra:
             self.stdout.write(line)
         self.stdout.write("Ctrl-C stops the desk; the web server, the worker or the listener is restarted if it dies.")
+
+    def _policy_in_force(self, policy: Any) -> None:
+        """Until a version is published, SLADESK_POLICY is the policy in force (recorded here);
+        after that the database decides, and a file that differs is said, never put in force."""
+        if not is_published():
+            version = record_configured()
+            self.stdout.write(f"policy {policy.version} ({version.sha256[:8]}) in force")
+            return
+        row = version_in_force()
+        assert row is not None
+        self.stdout.write(f"policy {row.version} ({row.sha256[:8]}) in force (published)")
+        if sha256_of(policy.source) != row.sha256:
+            self.stdout.write(
+                f"SLADESK_POLICY ({policy.version}) is not the version in force and is not put in force: "
+                "the published versions decide; to put the file in force, `sladesk policy publish FILE`"
+            )
+        if recompute.pending():  # a version that took effect while the desk was down
+            result = recompute.recompute()
+            self.stdout.write(
+                f"calendars of {result.facts} applied to the open tickets: {len(result.moves)} deadlines moved"
+            )
 
     def _make_private(self) -> None:
         """Files an older desk, a copy or a restore left readable by others become the owner's alone."""
