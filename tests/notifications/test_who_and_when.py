@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from sladesk.notifications.delivery import dispatch_due
 from sladesk.notifications.models import Notification
 from sladesk.outbound.models import OutboxMessage
@@ -127,3 +129,24 @@ def test_every_crossing_has_its_event_and_its_notifications_once(cast: Cast) -> 
         kinds = {("sla_warning" if k == "warning" else "sla_breached", m) for k, m, _to in told(t)}
         assert kinds == set(events), t.number
     assert not Notification.objects.filter(queued_at__isnull=True, deliver_after__lte=moments[-1]).exists()
+
+
+def test_a_ticket_that_fails_is_skipped_and_caught_up_later(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sladesk.notifications.plan as plan
+
+    bad = cast.ticket("2027-03-01 09:00", priority="P2")
+    good = cast.ticket("2027-03-01 09:00", priority="P2")
+    real = plan.plan_notifications
+
+    def failing(ticket: Ticket, *args: object) -> object:
+        if ticket.pk == bad.pk:
+            raise RuntimeError("a broken webhook row, say")
+        return real(ticket, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(plan, "plan_notifications", failing)
+    assert sweep_deadlines(now=at("2027-03-01 10:31")) == (0, 2)  # the good ticket's, not the bad one's
+    assert not bad.events.filter(action="sla_warning").exists()  # rolled back whole, nothing half-told
+    assert good.events.filter(action="sla_warning").count() == 1
+    monkeypatch.setattr(plan, "plan_notifications", real)
+    assert sweep_deadlines(now=at("2027-03-01 10:40")) == (0, 2)  # caught up, late rather than never
+    assert {n.ticket_id for n in Notification.objects.all()} == {bad.pk, good.pk}
