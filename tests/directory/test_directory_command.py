@@ -12,7 +12,19 @@ from django.core.management.base import CommandError
 
 from sladesk.directory.models import Customer, ImportRun, Person
 from tests.conftest import run_sladesk
-from tests.directory.conftest import ALICE, AURORA, BOB, CAROL, DORA, EXAMPLES, contracts, import_files, people
+from tests.directory.conftest import (
+    ALICE,
+    AURORA,
+    BOB,
+    CAROL,
+    DORA,
+    EXAMPLES,
+    GABRIELA,
+    MOVEIS,
+    contracts,
+    import_files,
+    people,
+)
 
 
 def directory(*args: str) -> tuple[str, str]:
@@ -52,6 +64,36 @@ def test_it_prints_every_problem_on_stderr_and_writes_nothing() -> None:
     ]
     assert message == "3 problem(s) found; nothing was imported"
     assert Customer.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_dry_run_and_the_import_print_who_moves_from_which_customer_to_which() -> None:
+    import_files(contracts(AURORA, MOVEIS), people(ALICE, DORA, GABRIELA))
+    files = people(ALICE, DORA.replace("lojas-aurora", "moveis-do-sul"), GABRIELA)
+    move = "  dora@aurora.example moves from customer 'lojas-aurora' to 'moveis-do-sul'"
+    for args in (("import", "--dry-run", files), ("import", files)):
+        out, _ = directory(*args)
+        assert out.splitlines()[-2:] == ["moves: 1 person(s) to another customer", move]
+    assert Person.objects.get(email="dora@aurora.example").customer.code == "moveis-do-sul"
+    assert [run.report[-1] for run in ImportRun.objects.order_by("pk")][1:] == [move, move]
+
+
+@pytest.mark.django_db
+def test_a_database_refusal_is_one_line_on_stderr_and_a_failed_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import DataError
+
+    from sladesk.directory import actions
+
+    def refuse(plan: object) -> None:
+        raise DataError("a value the database cannot store")
+
+    monkeypatch.setattr(actions, "_write", refuse)
+    message, err = refused("import", contracts(AURORA))
+    assert (
+        message == "the database refused the import, nothing was written: DataError: a value the database cannot store"
+    )
+    assert err.startswith("the files as received are kept in ")
+    assert ImportRun.objects.get().outcome == ImportRun.Outcome.FAILED
 
 
 @pytest.mark.django_db
