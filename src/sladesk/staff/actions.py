@@ -33,9 +33,15 @@ def do_save_staff(
         elif created:
             user.set_unusable_password()
         user.save()
-        company = Partner.objects.get_or_create(name=partner.strip())[0] if partner else None
+        company = _partner(partner) if partner else None
         StaffProfile.objects.update_or_create(user=user, defaults={"role": role, "partner": company})
     return user.staff, created
+
+
+def _partner(name: str) -> Partner:
+    """The partner of this name in any case (``Partner.name_key``, one casefold on every
+    database), created when there is none."""
+    return Partner.objects.named(name).first() or Partner.objects.create(name=name.strip())
 
 
 def _validate(email: str, name: str, role: str, partner: str | None, password: str | None) -> None:
