@@ -219,3 +219,21 @@ def test_the_command_lists_the_moves_in_words(cast: Cast, time_machine: Any, cap
     assert not t.events.filter(action=ACTION).exists()
     call_command("sla_recompute")
     assert t.events.filter(action=ACTION).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes connections a time jump makes old
+def test_a_version_published_for_later_reaches_open_tickets_when_the_worker_passes_its_time(
+    cast: Cast, time_machine: Any
+) -> None:
+    from sladesk.ops.management.commands.worker import Command as Worker
+
+    time_machine.move_to(NOW, tick=False)
+    t = cast.ticket("2027-03-05 11:00", priority="P3")  # response due Tuesday; Monday becomes a holiday
+    before = stored(t)
+    do_publish_policy(version_with(HOLIDAY_AHEAD), "policy.toml", now=NOW, effective_at=at("2027-03-05 20:00"))
+    time_machine.move_to(at("2027-03-05 19:00"), tick=False)
+    assert Worker.sweep().get("recomputed") is None and stored(t) == before  # not in force yet
+    time_machine.move_to(at("2027-03-05 20:01"), tick=False)
+    assert Worker.sweep()["recomputed"] == 1
+    assert stored(t) != before and stored(t) == oracle(t)
+    assert Worker.sweep().get("recomputed") is None  # once

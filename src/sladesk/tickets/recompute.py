@@ -134,9 +134,11 @@ def recompute(
 
 def _run(result: Result, facts: Policy, facts_sha: str, now: datetime, *, write: bool) -> None:
     now_us = to_us(now)
-    behind = list(
-        PolicyVersion.objects.filter(effective_at__lte=now).exclude(sha256=facts_sha).exclude(calendars_sha=facts_sha)
-    )
+    versions = PolicyVersion.objects.filter(effective_at__lte=now).exclude(sha256=facts_sha)
+    if write:  # two workers at once: the second waits here, then finds nothing behind (PostgreSQL
+        # re-checks the condition of a row it waited for; SQLite's IMMEDIATE transaction serialises)
+        versions = versions.select_for_update()
+    behind = list(versions.exclude(calendars_sha=facts_sha).order_by("pk"))
     groups = [g for v in behind for g in _groups(v, facts, now)]
     result.versions = [v.version for v in behind]
     result.calendars = [f"{g.version.version}: {g.calendar}" for g in groups]

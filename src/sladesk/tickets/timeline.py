@@ -37,6 +37,7 @@ def action_text(action: str) -> str:
         "out_of_scope": _("Fora do escopo"),
         "sla_breached": _("Prazo de SLA estourado"),
         "sla_warning": _("Aviso de SLA: 75 % do prazo usado"),
+        "deadlines_recomputed": _("Prazos recalculados (calendário alterado)"),
         "customer_message_kept": _("Mensagem do cliente guardada (não abriu chamado)"),
     }.get(action, action)
 

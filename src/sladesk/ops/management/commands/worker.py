@@ -14,6 +14,7 @@ from sladesk.config.env import ConfigError
 from sladesk.intake import imap
 from sladesk.notifications.delivery import dispatch_due
 from sladesk.outbound.actions import deliver_due
+from sladesk.tickets import recompute
 from sladesk.tickets.sweeps import sweep_auto_close, sweep_deadlines
 
 IMAP_BATCH = 200  # messages per sweep at most: the other sweeps do not wait behind a full mailbox
@@ -61,6 +62,8 @@ class Command(BaseCommand):
         breaches, warnings = sweep_deadlines()
         counts = {"breaches": breaches, "warnings": warnings, "closed": sweep_auto_close()}
         counts["notified"] = dispatch_due()  # into the outbox, which the next line empties
+        if recompute.pending():  # a published version took effect: its calendars reach open tickets
+            counts["recomputed"] = recompute.recompute().tickets
         counts["sent"] = deliver_due()
         if mailbox is not None:  # an error is logged and the rest waits for the next sweep
             counts["mail"] = imap.poll(mailbox, IMAP_BATCH).processed
