@@ -245,7 +245,7 @@ def do_create_ticket(*, actor: User | None, now: datetime | None = None, **value
     now = _now(now)
     new.received_at = new.received_at or now
     new.subject = one_line(new.subject)
-    policy = current_policy()
+    policy = current_policy(new.received_at)  # the version in force at the receipt, not at the logging
     _check_new(policy, new, now)
     # Who acts first: a partner's agent learns nothing (customer, seat, contract) about a
     # person of a customer it does not serve, not even why that person could not ask.
@@ -314,7 +314,7 @@ def _insert(new: NewTicket, actor: User | None, now: datetime) -> Ticket:
             description=new.description.strip(),
             priority=new.priority or "",
             missing_information=new.missing_information,
-            policy_version=current_version(),
+            policy_version=current_version(received_at),
             related_to=new.related_to,
             suggested_priority=new.suggested_priority,
             suggested_category=new.suggested_category,
