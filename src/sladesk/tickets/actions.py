@@ -220,6 +220,53 @@ def _fixed(change: Change) -> Build:
     return lambda _t, _at: change
 
 
+STALE = "stale"  # the ticket changed since the page the action was posted from
+# Changes that never conflict with what an agent was about to do: notes, what the clocks recorded.
+HARMLESS = frozenset({"note", "sla_breached", "sla_warning"})
+
+
+class StaleError(ActionError):
+    """An action posted from a page older than the ticket: ``by`` changed it (its event's
+    actor: a staff member's or a person's name, "" for the system), ``seq`` is its event."""
+
+    def __init__(self, message: str, by: str, seq: int) -> None:
+        super().__init__(STALE, message)
+        self.by = by
+        self.seq = seq
+
+
+def _fresh(build: Build, actor: User | None, seen: int | None) -> Build:
+    """``build``, refused when the locked ticket has an event after ``seen`` (the last event the
+    agent's page showed) made by someone else that is not harmless. ``seen=None``: no check
+    (scripts, the worker, the intake)."""
+    if seen is None:
+        return build
+
+    def check(t: Ticket, at: datetime) -> Change:
+        newer = t.events.filter(seq__gt=seen).exclude(action__in=HARMLESS)
+        if actor is not None:
+            newer = newer.exclude(actor_staff=actor)
+        last = newer.select_related("actor_staff", "actor_person").order_by("-seq").first()
+        if last is not None:
+            by = _actor_name(last)
+            raise StaleError(
+                f"ticket #{t.number} changed after the page was loaded ({last.action} by {by or 'system'})",
+                by,
+                last.seq,
+            )
+        return build(t, at)
+
+    return check
+
+
+def _actor_name(e: TicketEvent) -> str:
+    if e.actor_staff is not None:
+        return e.actor_staff.get_full_name() or e.actor_staff.email or e.actor_staff.username
+    if e.actor_person is not None:
+        return e.actor_person.name
+    return "" if e.actor_label == "system" else e.actor_label
+
+
 # ---- creating -------------------------------------------------------------------------
 @dataclass
 class NewTicket:
@@ -365,7 +412,9 @@ def _first_due(evaluation: Evaluation) -> datetime | None:
 
 
 # ---- acting on a ticket ---------------------------------------------------------------
-def do_set_ticket_priority(ticket: Ticket, actor: User | None, priority: str, now: datetime | None = None) -> Ticket:
+def do_set_ticket_priority(
+    ticket: Ticket, actor: User | None, priority: str, now: datetime | None = None, seen: int | None = None
+) -> Ticket:
     policy = clocks.policy_for(ticket)
     if priority not in policy.priorities:
         raise ActionError(INVALID, f"priority {priority!r} is not one of {', '.join(policy.priorities)}")
@@ -375,30 +424,47 @@ def do_set_ticket_priority(ticket: Ticket, actor: User | None, priority: str, no
             raise ActionError(INVALID, f"ticket #{t.number} is already {priority}")
         return Change("set_priority", priority, {"priority": priority})
 
-    return _apply(ticket, actor, build, now)
+    return _apply(ticket, actor, _fresh(build, actor, seen), now)
 
 
-def do_reply_ticket(ticket: Ticket, actor: User | None, text: str, now: datetime | None = None) -> Ticket:
+def do_reply_ticket(
+    ticket: Ticket, actor: User | None, text: str, now: datetime | None = None, seen: int | None = None
+) -> Ticket:
     body = _text(text, "a reply")
     change = Change("reply", message_kind=Message.Kind.PUBLIC, message_body=body, notice=notices.REPLY)
-    return _apply(ticket, actor, _fixed(change), now)
+    return _apply(ticket, actor, _fresh(_fixed(change), actor, seen), now)
 
 
-def do_start_ticket(ticket: Ticket, actor: User | None, now: datetime | None = None) -> Ticket:
+def do_start_ticket(ticket: Ticket, actor: User | None, now: datetime | None = None, seen: int | None = None) -> Ticket:
     def build(t: Ticket, _at: datetime) -> Change:
         fields: dict[str, Any] = {}
         if actor is not None and t.assignee_id is None:  # whoever starts it takes it, unless it is taken
             fields["assignee"] = actor
         return Change("start", fields=fields)
 
-    return _apply(ticket, actor, build, now)
+    return _apply(ticket, actor, _fresh(build, actor, seen), now)
 
 
-def do_hold_ticket(ticket: Ticket, actor: User | None, text: str, now: datetime | None = None) -> Ticket:
+def do_reply_and_start_ticket(
+    ticket: Ticket, actor: User | None, text: str, now: datetime | None = None, seen: int | None = None
+) -> Ticket:
+    """Answer a new ticket and start handling it, in one transaction: two events at the same
+    instant, the start then the reply, so the Atendimento clock stops with the answer (an
+    agent who answered never breaches it by forgetting the second button). Both or neither."""
+    _text(text, "a reply")
+    moment = _now(now)
+    with transaction.atomic():
+        started = do_start_ticket(ticket, actor, moment, seen=seen)
+        return do_reply_ticket(started, actor, text, moment)
+
+
+def do_hold_ticket(
+    ticket: Ticket, actor: User | None, text: str, now: datetime | None = None, seen: int | None = None
+) -> Ticket:
     """Ask the customer for something: the ticket waits on the customer."""
     body = _text(text, "waiting on the customer")
     change = Change("wait", message_kind=Message.Kind.PUBLIC, message_body=body, notice=notices.WAITING)
-    return _apply(ticket, actor, _fixed(change), now)
+    return _apply(ticket, actor, _fresh(_fixed(change), actor, seen), now)
 
 
 def do_add_customer_reply(
@@ -463,7 +529,9 @@ def _keep_refused(
     _apply(ticket, actor, _fixed(change), now)
 
 
-def do_resolve_ticket(ticket: Ticket, actor: User | None, text: str, now: datetime | None = None) -> Ticket:
+def do_resolve_ticket(
+    ticket: Ticket, actor: User | None, text: str, now: datetime | None = None, seen: int | None = None
+) -> Ticket:
     body = _text(text, "resolving")
 
     def build(_t: Ticket, at: datetime) -> Change:
@@ -472,7 +540,7 @@ def do_resolve_ticket(ticket: Ticket, actor: User | None, text: str, now: dateti
             message_kind=Message.Kind.PUBLIC, message_body=body, notice=notices.RESOLVED,
         )  # fmt: skip
 
-    return _apply(ticket, actor, build, now)
+    return _apply(ticket, actor, _fresh(build, actor, seen), now)
 
 
 def do_reopen_ticket(ticket: Ticket, actor: User | None, now: datetime | None = None) -> Ticket:
@@ -480,7 +548,11 @@ def do_reopen_ticket(ticket: Ticket, actor: User | None, now: datetime | None = 
 
 
 def do_close_ticket(
-    ticket: Ticket, actor: User | None, now: datetime | None = None, resolved_before: datetime | None = None
+    ticket: Ticket,
+    actor: User | None,
+    now: datetime | None = None,
+    resolved_before: datetime | None = None,
+    seen: int | None = None,
 ) -> Ticket:
     """Close a resolved ticket; with ``resolved_before`` (the worker's auto-close) only one
     still resolved since before that instant, as the locked row says."""
@@ -490,7 +562,7 @@ def do_close_ticket(
             raise ActionError(FORBIDDEN_TRANSITION, f"ticket #{t.number} was resolved again after {resolved_before}")
         return Change("close", fields={"closed_at": at})
 
-    return _apply(ticket, actor, build, now)
+    return _apply(ticket, actor, _fresh(build, actor, seen), now)
 
 
 def do_add_note(ticket: Ticket, actor: User | None, text: str, now: datetime | None = None) -> Ticket:
@@ -499,12 +571,15 @@ def do_add_note(ticket: Ticket, actor: User | None, text: str, now: datetime | N
     return _apply(ticket, actor, _fixed(change), now)
 
 
-def do_assign_ticket(ticket: Ticket, actor: User | None, assignee: User | None, now: datetime | None = None) -> Ticket:
+def do_assign_ticket(
+    ticket: Ticket, actor: User | None, assignee: User | None, now: datetime | None = None, seen: int | None = None
+) -> Ticket:
     if assignee is not None:
         profile = profile_of(assignee)
         if not may_see_customer(profile, ticket.customer):
             raise ActionError(FORBIDDEN, f"{assignee} may not work on tickets of {ticket.customer}")
-    return _apply(ticket, actor, _fixed(Change("assign", fields={"assignee": assignee})), now)
+    change = _fixed(Change("assign", fields={"assignee": assignee}))
+    return _apply(ticket, actor, _fresh(change, actor, seen), now)
 
 
 def do_set_ticket_affected(
@@ -581,3 +656,16 @@ def do_set_ticket_category(ticket: Ticket, actor: User | None, category: str, no
         return Change("set_category", fields={"category": category})
 
     return _apply(ticket, actor, build, now)
+
+
+# ---- the agent's day --------------------------------------------------------------------
+def do_open_call_ticket(*, actor: User, now: datetime | None = None, **values: Any) -> Ticket:
+    """A call logged by the agent who took it (``values``: the fields of ``NewTicket``). An
+    urgent one (the policy's ``urgent_priorities``: P1) is assigned to that agent in the same
+    transaction: whoever took the call owns it until they hand it on."""
+    moment = _now(now)
+    with transaction.atomic():
+        ticket = do_create_ticket(actor=actor, channel=Channel.PHONE, now=moment, **values)
+        if ticket.priority in clocks.policy_for(ticket).notifications.urgent_priorities:
+            ticket = do_assign_ticket(ticket, actor, actor, moment)
+    return ticket
