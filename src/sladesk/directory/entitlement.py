@@ -9,7 +9,7 @@ from datetime import date
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
-from sladesk.directory.models import Contract, Person, digits
+from sladesk.directory.models import Contract, Customer, Person, digits
 
 ENTITLED = "entitled"
 UNKNOWN_SENDER = "unknown_sender"
@@ -57,7 +57,7 @@ class Entitlement:
 def check_person(person: Person | None, today: date) -> Entitlement:
     if person is None:
         return Entitlement(UNKNOWN_SENDER)
-    contract = Contract.objects.filter(customer_id=person.customer_id).first()
+    contract = _contract_of(person)
     rules = (
         (not person.is_active, INACTIVE),
         (person.role != Person.Role.GESTOR, NOT_A_GESTOR),
@@ -66,6 +66,16 @@ def check_person(person: Person | None, today: date) -> Entitlement:
     )
     reason = next((code for failed, code in rules if failed), ENTITLED)
     return Entitlement(reason, person)
+
+
+def _contract_of(person: Person) -> Contract | None:
+    """The person's contract: the one loaded with them (``select_related``), else asked for."""
+    if Person.customer.is_cached(person) and Customer.contract.is_cached(person.customer):
+        try:
+            return person.customer.contract
+        except Contract.DoesNotExist:  # loaded, and there is none
+            return None
+    return Contract.objects.filter(customer_id=person.customer_id).first()
 
 
 def find_person(email: str = "", phone: str = "") -> Person | None:

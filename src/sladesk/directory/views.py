@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sladesk.directory import fields
 from sladesk.directory.entitlement import check_person
-from sladesk.directory.models import Customer, Person, Store
+from sladesk.directory.models import Customer, Person, Store, digits
 from sladesk.staff.access import customer_filter, profile_of, visible_customers
 from sladesk.tickets.models import OPEN_STATUSES
 from sladesk.tickets.queries import visible_tickets_of_person, visible_tickets_of_store, visible_to
@@ -172,12 +172,27 @@ def _people(request: HttpRequest) -> QuerySet[Person]:
     return Person.objects.filter(visible).select_related("customer", "store")
 
 
+PHONE_TAIL = 8  # a phone is matched on its last 8 digits, however it was typed or stored
+
+
+def _person_matches(q: str) -> Q:
+    """Name or email containing ``q``, or a phone: its digits, matched on the last 8 ("+55 51
+    99100-0001", "(51) 99100-0001" and "99100-0001" are one number); fewer digits, anywhere."""
+    wanted = digits(q)
+    found = Q(name__icontains=q) | Q(email__icontains=q)
+    if len(wanted) >= PHONE_TAIL:
+        found |= Q(phone_digits__endswith=wanted[-PHONE_TAIL:])
+    elif wanted:
+        found |= Q(phone_digits__contains=wanted)
+    return found
+
+
 @login_required
 def people(request: HttpRequest) -> HttpResponse:
     qs = _people(request)
     q = _search(request)
     if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(email__icontains=q) | Q(phone_digits__contains=q))
+        qs = qs.filter(_person_matches(q))
     role = request.GET.get("role", "")
     if role in Person.Role.values:
         qs = qs.filter(role=role)

@@ -17,14 +17,46 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.utils import timezone
 
 from sladesk.core.policy import Policy, load_default_policy, load_policy_file, parse_policy
 from sladesk.policies.models import PolicyVersion
+
+T = TypeVar("T")
+_pinned = threading.local()
+
+
+@contextmanager
+def snapshot() -> Iterator[None]:
+    """Within it, which versions are recorded is read once per question: for work done in one
+    transaction (a batch of emails), where a publication from elsewhere would only count from
+    the next one anyway; "now" is then the instant of the first question. Only rows that
+    existed before are kept, never one written inside (a savepoint rolled back would take it
+    away)."""
+    outer = getattr(_pinned, "memo", None)
+    _pinned.memo = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _pinned.memo = outer
+
+
+def _memo(key: Any, compute: Callable[[], T]) -> T:
+    memo: dict[Any, Any] | None = getattr(_pinned, "memo", None)
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    value: T = memo[key]
+    return value
 
 
 def sha256_of(text: str) -> str:
@@ -43,13 +75,19 @@ def configured_policy() -> Policy:
 
 def is_published() -> bool:
     """Whether any version was published: from then on the database alone decides."""
-    return PolicyVersion.objects.filter(published_at__isnull=False).exists()
+    return _memo("published", PolicyVersion.objects.filter(published_at__isnull=False).exists)
 
 
 def version_in_force(at: datetime | None = None) -> PolicyVersion | None:
     """The recorded version in force at ``at`` (now by default); None when none is recorded."""
-    at = at or timezone.now()
-    return PolicyVersion.objects.in_force_at(at).first() or PolicyVersion.objects.order_by("effective_at", "id").first()
+    moment = at or timezone.now()
+    return _memo(
+        ("row", at or "now"),
+        lambda: (
+            PolicyVersion.objects.in_force_at(moment).first()
+            or PolicyVersion.objects.order_by("effective_at", "id").first()
+        ),
+    )
 
 
 def latest_version() -> PolicyVersion | None:
@@ -64,8 +102,9 @@ class _CurrentPolicy:
     worker, listener) sees a publication at once; the parsed policy is kept per text."""
 
     def __call__(self, at: datetime | None = None) -> Policy:
+        moment = at or timezone.now()
         try:
-            row = self._in_force(at or timezone.now())
+            row = _memo(("sha", at or "now"), lambda: self._in_force(moment))
         except RuntimeError:  # a process without database access (a test that has none)
             return configured_policy()
         return configured_policy() if row is None else _by_sha(row)
@@ -106,10 +145,16 @@ def current_version(at: datetime | None = None) -> PolicyVersion:
 def record_configured() -> PolicyVersion:
     """The configured file's row, recorded (in force from now) if its text is new."""
     policy = configured_policy()
-    row, _ = PolicyVersion.objects.get_or_create(
-        sha256=sha256_of(policy.source),
-        defaults={"version": policy.version, "text": policy.source, "effective_at": timezone.now()},
+    sha = sha256_of(policy.source)
+    memo: dict[Any, Any] | None = getattr(_pinned, "memo", None)
+    if memo is not None and ("configured", sha) in memo:
+        row: PolicyVersion = memo["configured", sha]
+        return row
+    row, created = PolicyVersion.objects.get_or_create(
+        sha256=sha, defaults={"version": policy.version, "text": policy.source, "effective_at": timezone.now()}
     )
+    if memo is not None and not created:
+        memo["configured", sha] = row
     return row
 
 

@@ -87,6 +87,7 @@ def store_metrics(ticket: Ticket, evaluation: Evaluation, now: datetime) -> Cros
     policy = policy_for(ticket)
     existing = {m.name: m for m in ticket.metrics.all()}
     crossed = Crossed()
+    created = []
     for name, state in evaluation.metrics.items():
         row = existing.get(name) or TicketMetric(ticket=ticket, name=name)
         _copy(row, state, now, policy)
@@ -97,7 +98,11 @@ def store_metrics(ticket: Ticket, evaluation: Evaluation, now: datetime) -> Cros
             if state.state == RUNNING and row.due_at is not None:
                 crossed.warnings[name] = row.due_at
             row.warning_notified_at = now  # a breach supersedes its warning
-        row.save()
+        if row.pk is None:
+            created.append(row)
+        else:
+            row.save()
+    TicketMetric.objects.bulk_create(created)  # a new ticket's metrics: one statement
     running = [m.due for m in evaluation.metrics.values() if m.anchor is not None and m.due is not None]
     ticket.next_due_at = _dt(min(running)) if running else None
     return crossed

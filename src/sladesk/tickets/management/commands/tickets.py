@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from sladesk.directory.models import Person
 from sladesk.staff.access import customer_filter, profile_of
-from sladesk.tickets import actions, queries
+from sladesk.staff.models import StaffProfile
+from sladesk.tickets import actions, queries, search
 from sladesk.tickets.actions import ActionError
 from sladesk.tickets.models import Channel, Ticket
 
@@ -73,6 +74,11 @@ class Command(BaseCommand):
             listing.add_argument(f"--{flag}")
         listing.add_argument("--open", action="store_true", help="only new, in progress or waiting")
         listing.add_argument("--breached", action="store_true", help="only tickets with a breached metric")
+        listing.add_argument(
+            "--search",
+            metavar="TEXT",
+            help="only tickets with these words (accents and case ignored), phone or #number",
+        )
         listing.add_argument("--limit", type=int, default=100)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -171,10 +177,18 @@ class Command(BaseCommand):
         else:
             self.stdout.write(queries.ticket_text(ticket, now, profile))
 
+    def _rows(self, options: dict[str, Any], profile: StaffProfile | None) -> list[dict[str, Any]]:
+        """The list's rows; with ``--search``, only the tickets it finds (tickets/search.py)."""
+        if options.get("search") is None:
+            return queries.list_json(options, profile, timezone.now())
+        found = search.narrow(queries.filtered(options, profile, timezone.now()), options["search"])
+        limit = max(1, min(int(options.get("limit") or 100), 10_000))
+        return [queries.summary(t) for t in found[:limit]]
+
     def _list(self, options: dict[str, Any]) -> None:
         actor = self._staff(options["as_"]) if options["as_"] else None
         try:
-            rows = queries.list_json(options, profile_of(actor) if actor else None, timezone.now())
+            rows = self._rows(options, profile_of(actor) if actor else None)
         except ValueError as exc:
             self._fail(str(exc))
         if options["json"]:
