@@ -52,6 +52,7 @@ from sladesk.outbound.actions import LOOP_HEADER, our_domain_id
 from sladesk.outbound.headers import one_line
 from sladesk.outbound.models import OutboxMessage
 from sladesk.policies.service import current_policy
+from sladesk.policies.service import snapshot as policy_snapshot
 from sladesk.tickets import notices
 from sladesk.tickets.actions import NOT_ENTITLED, ActionError, do_add_customer_reply, do_create_ticket
 from sladesk.tickets.models import Attachment, Message, Ticket
@@ -135,7 +136,7 @@ def process_messages(batch: Sequence[Incoming]) -> list[Result]:
     mails = [_Mail(item.raw, _parse(item.raw), _new_row(item, files.get(item.raw))) for item in todo]
     directory_cache.begin()
     results: dict[int, Result] = {}
-    with transaction.atomic():
+    with transaction.atomic(), policy_snapshot():  # the versions in force read once per batch
         events: list[MailEvent] = []
         for item, mail in zip(todo, mails, strict=True):
             results[id(item)] = _run(mail)
