@@ -248,7 +248,7 @@ def _fresh(build: Build, actor: User | None, seen: int | None) -> Build:
             newer = newer.exclude(actor_staff=actor)
         last = newer.select_related("actor_staff", "actor_person").order_by("-seq").first()
         if last is not None:
-            by = _actor_name(last)
+            by = actor_name(last)
             raise StaleError(
                 f"ticket #{t.number} changed after the page was loaded ({last.action} by {by or 'system'})",
                 by,
@@ -259,7 +259,8 @@ def _fresh(build: Build, actor: User | None, seen: int | None) -> Build:
     return check
 
 
-def _actor_name(e: TicketEvent) -> str:
+def actor_name(e: TicketEvent) -> str:
+    """Who made an event, as the desk names them ("" for the system)."""
     if e.actor_staff is not None:
         return e.actor_staff.get_full_name() or e.actor_staff.email or e.actor_staff.username
     if e.actor_person is not None:

@@ -213,3 +213,38 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.name}"
+
+
+class Presence(models.Model):
+    """Who has a ticket's page open, and since when they last typed in its composer: the
+    page's poll refreshes the row every few seconds (``presence.py``); a row not refreshed for
+    ``presence.GONE_AFTER`` means the page is gone. A table, so that every gunicorn worker sees it."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="presence")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+    typing_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "user"], name="presence_unique")]
+        indexes = [models.Index(fields=["ticket", "seen_at"], name="presence_ticket_seen")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}:{self.user_id} {self.seen_at:%H:%M:%S}"
+
+
+class Draft(models.Model):
+    """What an agent has typed in a ticket's composer and not sent yet (one per ticket and
+    agent), saved as they type and put back when they return; gone once sent."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="drafts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    text = models.TextField(blank=True)
+    mode = models.CharField(max_length=8, default="public")  # public | note: the composer's mode
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "user"], name="draft_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}:{self.user_id} ({len(self.text)} chars)"
