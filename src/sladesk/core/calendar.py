@@ -152,6 +152,7 @@ class BusinessCalendar:
         self.zone = ZoneInfo(spec.timezone)
         self._closures = {c.day: c for c in spec.closures}
         self._table = _EMPTY
+        self._last_business = self._last_add = (0, 0, 0)  # never asked: both are answered at once
         self._building = threading.Lock()  # builders take turns (coverage only grows); readers never wait
 
     # ---- building -----------------------------------------------------------------
@@ -255,17 +256,38 @@ class BusinessCalendar:
     # ---- single calls ---------------------------------------------------------------
     # Each reads ``self._table`` once and then uses only that table (or the larger one
     # that covering or growing returns): never lists of two different builds.
+    # The metrics of one timeline often ask the same question twice in a row (the reply and
+    # the response clocks both count from the receipt), so each single call keeps its last
+    # answer: (arguments..., result), one tuple, replaced whole, so threads never mix two.
     def business_us(self, start: int, end: int) -> int:
         if end <= start:
             return 0
+        last = self._last_business
+        if last[1] == end and last[0] == start:
+            return last[2]
         t = self._table
         if not (t.safe_lo <= start and end < t.safe_hi):
             t = self._covering(t, start, end)
-        return _b(t, end) - _b(t, start)
+        # _b(t, end) - _b(t, start), inline: every open clock counts its business time here
+        starts = t.starts
+        i = bisect_right(starts, end) - 1
+        business = 0
+        if i >= 0:
+            stop = t.ends[i]
+            business = t.cum_start[i] + (end if end < stop else stop) - starts[i]
+            i = bisect_right(starts, start, 0, i + 1) - 1  # start < end: at or before i
+            if i >= 0:
+                stop = t.ends[i]
+                business -= t.cum_start[i] + (start if start < stop else stop) - starts[i]
+        self._last_business = (start, end, business)
+        return business
 
     def add_us(self, start: int, duration: int) -> int:
         if duration <= 0:
             return start
+        last = self._last_add
+        if last[1] == duration and last[0] == start:
+            return last[2]
         t = self._table
         if not (t.safe_lo <= start < t.safe_hi):
             t = self._covering(t, start)
@@ -281,7 +303,9 @@ class BusinessCalendar:
             cum_end = t.cum_end
             if target <= cum_end[-1]:
                 j = bisect_left(cum_end, target)
-                return starts[j] + target - t.cum_start[j]
+                instant = starts[j] + target - t.cum_start[j]
+                self._last_add = (start, duration, instant)
+                return instant
             # A larger table may start earlier (another thread covered older years), so
             # the target is counted again on it: cumulative times of two tables never mix.
             t = self._grow_for(t, duration)

@@ -7,18 +7,32 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, tzinfo
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 import orjson
 
-from sladesk.core.instants import US, NaiveDatetimeError, from_us, parse_instant
+from sladesk.core.instants import EPOCH, US, IsoFormatter, NaiveDatetimeError, parse_instant
 from sladesk.core.policy.model import EVENT_TYPES, Policy
 from sladesk.core.rules import rule_text
-from sladesk.core.sla import EXCLUDED, NOT_APPLICABLE, PAUSED, Evaluation, Event, MetricState, Timeline, evaluate
+from sladesk.core.sla import (
+    EXCLUDED,
+    NOT_APPLICABLE,
+    PAUSED,
+    Evaluation,
+    Event,
+    EventTuple,
+    MetricState,
+    Timeline,
+    TimelineFields,
+    evaluate,
+)
 
 _EVENT_TYPES = frozenset(EVENT_TYPES)
 SHOWN = 80  # characters of a bad value quoted in a message
+_Out = TypeVar("_Out")
+_fromisoformat = datetime.fromisoformat
+_ONE_US = timedelta(microseconds=1)
 
 
 class ReplayInputError(ValueError):
@@ -113,14 +127,17 @@ def evaluation_to_json(policy: Policy, evaluation: Evaluation) -> dict[str, Any]
 
 class _Json:
     """Evaluations of one policy as JSON. What depends only on the metric, its
-    priority and its calendar (the zone, the rule text) is worked out once, so a
-    batch does not redo it for every timeline."""
+    priority and its calendar (the zone, the rule text, the fixed part of the text) is
+    worked out once, so a batch does not redo it for every timeline."""
 
-    __slots__ = ("_fixed", "policy")
+    __slots__ = ("_fixed", "_formatters", "_parts", "_quoted", "policy")
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
-        self._fixed: dict[tuple[str, str, str], tuple[tzinfo, str]] = {}
+        self._fixed: dict[tuple[str, str, str], tuple[IsoFormatter, str]] = {}
+        self._formatters: dict[str, IsoFormatter] = {}  # by calendar name
+        self._quoted: dict[str, str] = {}  # a name as a JSON string
+        self._parts: dict[tuple[str, str, str | None, str | None], tuple[str] | tuple[str, str, IsoFormatter]] = {}
 
     def evaluation(self, evaluation: Evaluation) -> dict[str, Any]:
         return {
@@ -131,22 +148,14 @@ class _Json:
     def metric(self, m: MetricState) -> dict[str, Any]:
         if m.state in (NOT_APPLICABLE, EXCLUDED) or m.calendar is None or m.priority is None:
             return {"state": m.state}
-        key = (m.name, m.priority, m.calendar)
-        fixed = self._fixed.get(key)
-        if fixed is None:
-            policy = self.policy
-            spec = policy.calendars[m.calendar]
-            calendar = policy.calendar(m.calendar)
-            target = policy.metrics[m.name].targets[m.priority]
-            fixed = self._fixed[key] = (calendar.zone, rule_text(target, spec))
-        zone, rule = fixed
-        due = None if m.due is None or m.state == PAUSED else _iso(m.due, zone)
+        iso, rule = self._fixed_of(m.name, m.priority, m.calendar)
+        due = None if m.due is None or m.state == PAUSED else iso(m.due)
         if m.breached_at is None:
             breached_at = None
         elif m.breached_at == m.due and due is not None:
             breached_at = due  # breached_at = due: the same text
         else:
-            breached_at = _iso(m.breached_at, zone)
+            breached_at = iso(m.breached_at)
         out: dict[str, Any] = {
             "state": m.state,
             "due": due,
@@ -161,10 +170,68 @@ class _Json:
             out["remaining_s"] = m.remaining_us // US
         return out
 
+    # ---- the same as JSON text, without the dictionaries: the batch's writer -----------
+    # ``orjson.dumps(self.evaluation(e)).decode() == self.text(e)``: byte for byte (a test
+    # compares them, and the writer before this one, on large random batches).
+    def text(self, evaluation: Evaluation) -> str:
+        metrics = ",".join([self.metric_text(m) for m in evaluation.metrics.values()])
+        priority = self._quoted.get(evaluation.priority) or self._quote(evaluation.priority)
+        return f'{{"priority":{priority},"metrics":{{{metrics}}}}}'
 
-def _iso(instant: int, zone: Any) -> str:
-    moment: datetime = from_us(instant, zone)
-    return moment.isoformat()
+    def metric_text(self, m: MetricState) -> str:
+        parts = self._parts.get((m.name, m.state, m.priority, m.calendar)) or self._parts_of(m)
+        if len(parts) == 1:  # not applicable or excluded: the state alone
+            return parts[0]
+        head, tail, iso = parts
+        due_us, breached_us = m.due, m.breached_at
+        due = "null" if due_us is None or m.state == PAUSED else f'"{iso(due_us)}"'
+        if breached_us is None:
+            breached_at = "null"
+        elif breached_us == due_us and due != "null":
+            breached_at = due
+        else:
+            breached_at = f'"{iso(breached_us)}"'
+        remaining = "" if m.remaining_us is None else f',"remaining_s":{m.remaining_us // US}'
+        return (
+            f'{head}{due},"breached_at":{breached_at},"elapsed_s":{m.elapsed_us // US},'
+            f'"target_s":{m.target_us // US}{tail}{remaining}}}'
+        )
+
+    def _parts_of(self, m: MetricState) -> tuple[str] | tuple[str, str, IsoFormatter]:
+        """What the text of a metric in this state, under this priority and calendar, always
+        holds: ``"name":{"state":"met","due":`` up to the due instant, and from the
+        calendar to the rule; and the calendar zone's formatter."""
+        name, state, priority, calendar = m.name, m.state, m.priority, m.calendar
+        key = (name, state, priority, calendar)
+        head = f'{self._quote(name)}:{{"state":{self._quote(state)}'
+        if state in (NOT_APPLICABLE, EXCLUDED) or calendar is None or priority is None:
+            parts: tuple[str] | tuple[str, str, IsoFormatter] = (head + "}",)
+        else:
+            iso, rule = self._fixed_of(name, priority, calendar)
+            tail = orjson.dumps({"calendar": calendar, "priority": priority, "rule": rule}).decode()
+            parts = (head + ',"due":', "," + tail[1:-1], iso)
+        self._parts[key] = parts
+        return parts
+
+    def _quote(self, name: str) -> str:
+        """``name`` as a JSON string."""
+        quoted = self._quoted.get(name)
+        if quoted is None:
+            quoted = self._quoted[name] = orjson.dumps(name).decode()
+        return quoted
+
+    def _fixed_of(self, name: str, priority: str, calendar: str) -> tuple[IsoFormatter, str]:
+        """The zone's formatter and the rule in words."""
+        key = (name, priority, calendar)
+        fixed = self._fixed.get(key)
+        if fixed is None:
+            policy = self.policy
+            rule = rule_text(policy.metrics[name].targets[priority], policy.calendars[calendar])
+            iso = self._formatters.get(calendar)
+            if iso is None:
+                iso = self._formatters[calendar] = IsoFormatter(policy.calendar(calendar).zone)
+            fixed = self._fixed[key] = (iso, rule)
+        return fixed
 
 
 OUT_OF_RANGE = "an instant or deadline falls outside the years a calendar can cover (1 to 9998)"
@@ -172,13 +239,18 @@ UNEXPECTED = "this timeline could not be replayed, please report it"
 
 
 def replay_one(policy: Policy, data: Any) -> dict[str, Any]:
-    return _replay(policy, data, _Json(policy).evaluation)
+    return _replay(policy, data, timeline_from_json, _Json(policy).evaluation)
 
 
-def _replay(policy: Policy, data: Any, to_json: Callable[[Evaluation], dict[str, Any]]) -> dict[str, Any]:
+def _replay(
+    policy: Policy,
+    data: Any,
+    read: Callable[[Any, Policy], TimelineFields],
+    write: Callable[[Evaluation], _Out],
+) -> _Out:
     """One timeline replayed; every way it can fail is a ReplayInputError that says why."""
     try:
-        return to_json(evaluate(policy, timeline_from_json(data, policy)))
+        return write(evaluate(policy, read(data, policy)))
     except ReplayInputError:
         raise
     except OverflowError:
@@ -194,12 +266,12 @@ def replay_lines(policy: Policy, lines: Iterable[bytes]) -> Iterator[tuple[bytes
     A bad line yields ``{"error": ...}`` in its place, so outputs stay aligned
     with inputs and nothing else is lost.
     """
-    to_json = _Json(policy).evaluation
+    write = _Json(policy).text
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            result = _replay(policy, orjson.loads(line), to_json)
+            result = _replay(policy, orjson.loads(line), timeline_from_batch, write)
         except orjson.JSONDecodeError as exc:
             msg = f"line {number}: not valid JSON ({exc})"
             yield orjson.dumps({"error": msg}), msg
@@ -207,4 +279,60 @@ def replay_lines(policy: Policy, lines: Iterable[bytes]) -> Iterator[tuple[bytes
             msg = f"line {number}: {exc}"
             yield orjson.dumps({"error": msg}), msg
         else:
-            yield orjson.dumps(result), None
+            yield result.encode(), None
+
+
+def timeline_from_batch(data: Any, policy: Policy) -> TimelineFields:
+    """``timeline_from_json``, with the usual case (an object whose fields are all there
+    and right) read in a few checks into plain tuples; anything else is read by
+    ``timeline_from_json``, so what it accepts and what it says of a bad field are the same."""
+    if type(data) is dict:
+        try:
+            return _usual(data, policy)
+        except _Unusual:
+            pass
+    return timeline_from_json(data, policy)
+
+
+class _Unusual(Exception):
+    """Something missing, wrong or unusual in a timeline: ``timeline_from_json`` will say what."""
+
+
+def _usual(data: dict[str, Any], policy: Policy) -> TimelineFields:
+    channel, priority, raw_events = data.get("channel"), data.get("priority"), data.get("events", [])
+    if not (
+        type(channel) is str
+        and channel in policy.channels
+        and (priority is None or (type(priority) is str and priority in policy.priorities))
+        and type(raw_events) is list
+    ):
+        raise _Unusual
+    received, now = _parsed(data.get("received_at")), _parsed(data.get("now"))
+    if now < received:
+        raise _Unusual
+    events: list[EventTuple] = []
+    for raw in raw_events:
+        if type(raw) is not dict:
+            raise _Unusual
+        at, kind = _parsed(raw.get("at")), raw.get("type")
+        if at < received or type(kind) is not str or kind not in _EVENT_TYPES:
+            raise _Unusual
+        set_to = None
+        if kind == "priority_set":
+            set_to = raw.get("priority")
+            if type(set_to) is not str or set_to not in policy.priorities:
+                raise _Unusual
+        events.append((at, kind, set_to))
+    return received, channel, priority, events, now
+
+
+def _parsed(text: Any) -> int:
+    """``parse_instant(text)``, inline (four of these a timeline), or _Unusual."""
+    if type(text) is str:
+        try:
+            moment = _fromisoformat(text)
+        except ValueError:
+            raise _Unusual from None
+        if moment.tzinfo is not None:
+            return (moment - EPOCH) // _ONE_US
+    raise _Unusual
