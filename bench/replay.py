@@ -1,5 +1,8 @@
 """``sladesk sla replay --batch``, end to end: timelines per second through the real
-console script, process start, policy load, JSON in and out included."""
+console script, process start, policy load, JSON in and out included; beside it, in the
+same run and on the same file, a bare JSON round trip of its lines (a process doing only
+``json.loads`` and ``json.dumps`` per line): the engine's speed against that of reading and
+writing its input, the target being at least a third of it."""
 
 from __future__ import annotations
 
@@ -101,17 +104,30 @@ class Run:
 
 def replay_file(path: Path, out: Path | None = None, env: dict[str, str] | None = None) -> Run:
     """Run ``sladesk sla replay --batch FILE`` (stdout to ``out`` or /dev/null)."""
+    return _timed([str(sladesk_script()), "sla", "replay", "--batch", str(path)], None, out, env)
+
+
+# The peer: what any program that reads and writes these lines must do at least.
+ROUND_TRIP = """\
+import json, sys
+out = sys.stdout
+for line in sys.stdin:
+    out.write(json.dumps(json.loads(line)))
+"""
+
+
+def round_trip_file(path: Path) -> Run:
+    """A child of this same Python doing only ``json.loads`` and ``json.dumps`` per line of FILE."""
+    return _timed([sys.executable, "-c", ROUND_TRIP], path, None, None)
+
+
+def _timed(command: list[str], stdin: Path | None, out: Path | None, env: dict[str, str] | None) -> Run:
     target = out or Path("/dev/null")
-    with target.open("wb") as sink:
+    with target.open("wb") as sink, (stdin or Path("/dev/null")).open("rb") as source:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         proc = subprocess.run(
-            [str(sladesk_script()), "sla", "replay", "--batch", str(path)],
-            stdout=sink,
-            stderr=subprocess.PIPE,
-            env=env,
-            check=False,
-            timeout=600,
+            command, stdin=source, stdout=sink, stderr=subprocess.PIPE, env=env, check=False, timeout=600
         )
         seconds = time.perf_counter() - t0
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -136,15 +152,26 @@ class ReplayResult:
     lines_out: int
     returncode: int
     stderr: str
+    round_trip_seconds: float = float("inf")  # the bare JSON round trip of the same file, best run
+    round_trip_cpu: float = float("inf")
     cached_seconds: float | None = None  # the same run with compiled bytecode kept (when uncached)
 
     @property
     def rate(self) -> float:
         return self.n / self.seconds
 
+    @property
+    def round_trip_rate(self) -> float:
+        return self.n / self.round_trip_seconds
+
     def checks(self) -> list[Check]:
-        text = f"sladesk sla replay --batch: {self.rate:,.0f} timelines/s ({self.n:,} in {self.seconds:.2f} s, no peer)"
-        return [Check(text, self.rate, 20_000, "/s")]
+        text = f"sladesk sla replay --batch: {self.rate:,.0f} timelines/s ({self.n:,} in {self.seconds:.2f} s)"
+        ratio = self.rate / self.round_trip_rate
+        versus = (
+            f"  that is {ratio:.2f} of a bare JSON round trip of the same lines"
+            f" ({self.round_trip_rate:,.0f} lines/s, json.loads + json.dumps)"
+        )
+        return [Check(text, self.rate, 20_000, "/s"), Check(versus, ratio, round(1 / 3, 3))]
 
     def report(self) -> list[str]:
         lines = [c.line() for c in self.checks()]
@@ -155,6 +182,11 @@ class ReplayResult:
         lines.append(
             f"        CPU time of the command (user + system): {self.cpu:.2f} s = {self.n / self.cpu:,.0f} timelines"
             " per CPU second (steadier than wall clock when the machine is busy)"
+        )
+        lines.append(
+            f"        the round trip: {self.round_trip_seconds:.2f} s, CPU {self.round_trip_cpu:.2f} s;"
+            f" replay / round trip: {self.seconds / self.round_trip_seconds:.2f}x the time,"
+            f" {self.cpu / self.round_trip_cpu:.2f}x the CPU time"
         )
         if self.cached_seconds is not None:
             lines.append(
@@ -178,7 +210,13 @@ def run_replay(n: int = 50_000, repeats: int = 5, empty_repeats: int = 2, cached
         empty.write_bytes(b"")
         runs = [replay_file(src, out)]  # once with the output kept, to count its lines
         lines_out = len(out.read_bytes().splitlines())
-        runs += [replay_file(src) for _ in range(max(repeats - 1, 0))]
+        trips = []
+        for _ in range(max(repeats - 1, 1)):  # taking turns, so that both see the same load
+            trips.append(round_trip_file(src))
+            runs.append(replay_file(src))
+        failed_trips = [t.proc for t in trips if t.proc.returncode]
+        if failed_trips:
+            raise RuntimeError(f"the JSON round trip failed: {failed_trips[0].stderr.decode(errors='replace')}")
         failed = [r.proc for r in runs if r.proc.returncode]
         proc = failed[0] if failed else runs[0].proc
         empty_seconds = min(replay_file(empty).seconds for _ in range(max(empty_repeats, 1)))
@@ -196,5 +234,7 @@ def run_replay(n: int = 50_000, repeats: int = 5, empty_repeats: int = 2, cached
         lines_out,
         proc.returncode,
         proc.stderr.decode(errors="replace"),
+        min(t.seconds for t in trips),
+        min(t.cpu for t in trips),
         cached_seconds,
     )
