@@ -42,6 +42,14 @@ def found(text: str, profile: object = None) -> set[str]:
 NAMES: dict[str, Ticket] = {}
 
 
+@pytest.fixture(autouse=True, params=["few", "many"])
+def _plans(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test twice: the index's ids taken as they are (a word in few tickets), and the plan
+    for a word in many (PostgreSQL's walk of the tickets, SQLite's batches newest first)."""
+    if request.param == "many":
+        monkeypatch.setattr(search, "FEW", 0)
+
+
 @pytest.fixture(autouse=True)
 def _names(desk: dict[str, Ticket]) -> None:
     NAMES.clear()
@@ -140,7 +148,7 @@ def test_it_lists_the_newest_first_a_page_at_a_time(desk: dict[str, Ticket]) -> 
     query = search.parse("acme")
     first = search.find(None, query, limit=2)
     assert [t.number for t in first] == sorted([t.number for t in first], reverse=True)
-    rest = search.find(None, query, before=first[-1].number)
+    rest = search.find(None, query, before=first[-1].pk)
     assert len(first) + len(rest) == 3 and not {t.pk for t in first} & {t.pk for t in rest}
 
 
@@ -178,3 +186,13 @@ def test_a_changed_subject_and_affected_person_are_found(cast: Cast, desk: dict[
 def test_a_deleted_ticket_is_gone(desk: dict[str, Ticket]) -> None:
     desk["goal"].delete()
     assert found("jose") == set()
+
+
+def test_it_fills_a_page_past_what_the_viewer_may_not_see(cast: Cast, desk: dict[str, Ticket]) -> None:
+    for k in range(12):  # newer than Beta's ticket, and not Pedro's to see
+        cast.ticket(subject=f"Relatório {k}", when=f"2027-03-02 09:{k:02d}")
+    pedro = profile_of(cast.pedro)
+    assert [t.pk for t in search.find(pedro, search.parse("lojas"), limit=1)] == [desk["erp"].pk]
+    assert [t.pk for t in search.find(pedro, search.parse(f"#{desk['erp'].number}"), limit=1)] == [desk["erp"].pk]
+    everyone = search.find(None, search.parse("lojas"), limit=20)
+    assert [t.pk for t in everyone] == sorted((t.pk for t in everyone), reverse=True) and len(everyone) == 16
