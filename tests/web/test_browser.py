@@ -64,7 +64,7 @@ def test_an_agent_takes_a_ticket_from_the_queue_to_resolved(page: Page, world: W
     expect(page.locator(".messages")).to_contain_text("Resposta enviada.")
     expect(page.locator(".timeline")).to_contain_text("Estamos verificando o servidor.")
 
-    page.get_by_role("button", name="Iniciar atendimento").click()
+    page.get_by_role("button", name="Iniciar atendimento", exact=True).click()
     expect(page.locator(".messages")).to_contain_text("Atendimento iniciado.")
     expect(panel.locator("[data-metric=response]")).to_contain_text("Cumprido")
     expect(panel.locator("[data-metric=resolution]")).to_contain_text(re.compile("No prazo|Em risco"))
@@ -83,8 +83,8 @@ def test_a_refused_action_shows_a_message(page: Page, world: World) -> None:
     t = open_ticket(world.gabriela, "Erro", priority="P2")
     log_in(page, "ana@sladesk.example")
     page.goto(f"/t/{t.code}/")
-    page.select_option("#id_priority", "P2")  # already P2
-    page.get_by_role("button", name="Definir").click()
+    page.get_by_role("button", name="Ver novos prazos").click()  # P2 is checked: already P2
+    page.get_by_role("button", name="Confirmar P2").click()
     expect(page.locator(".messages .msg-error")).to_contain_text("Não foi possível registrar")
 
 

@@ -196,7 +196,7 @@ def test_an_out_of_scope_ticket_shows_its_metrics_excluded_and_the_reply_sent(wo
     html = text_of(response)
     assert "Fora do escopo" in html
     assert t.messages.get(kind=Message.Kind.AUTOMATIC).body.splitlines()[0] in html
-    assert set(response.context["forms"]) == {"note"}  # closed: only a note is still possible
+    assert set(response.context["forms"]) == {"note", "link"}  # closed: only a note or a link is still possible
 
 
 def test_an_agent_sets_the_affected_user_and_the_history_names_them(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]

@@ -29,8 +29,20 @@ from sladesk.directory.models import Person, Store
 from sladesk.outbound.headers import one_line
 from sladesk.policies.service import current_policy, current_version
 from sladesk.staff.access import may_see_customer, profile_of
+from sladesk.staff.models import StaffProfile
 from sladesk.tickets import clocks, notices, transitions
-from sladesk.tickets.models import Channel, Counter, Message, Status, Ticket, TicketEvent, TicketMetric
+from sladesk.tickets.models import (
+    Attachment,
+    Channel,
+    Counter,
+    Message,
+    SavedReply,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketLink,
+    TicketMetric,
+)
 
 
 class ActionError(Exception):
@@ -670,3 +682,82 @@ def do_open_call_ticket(*, actor: User, now: datetime | None = None, **values: A
         if ticket.priority in clocks.policy_for(ticket).notifications.urgent_priorities:
             ticket = do_assign_ticket(ticket, actor, actor, moment)
     return ticket
+
+
+def _supervising(actor: User) -> None:
+    if profile_of(actor).role not in (StaffProfile.Role.SUPERVISOR, StaffProfile.Role.ADMIN):
+        raise ActionError(FORBIDDEN, f"{actor} may not change saved replies: supervisors and admins do")
+
+
+def do_save_saved_reply(
+    actor: User, reply: SavedReply | None, *, title: str, body: str, then: str, now: datetime | None = None
+) -> SavedReply:
+    """Create (``reply=None``) or change a saved reply: supervisors and admins only."""
+    _supervising(actor)
+    if then not in SavedReply.Then.values:
+        raise ActionError(INVALID, f"then {then!r} is not one of {', '.join(SavedReply.Then.values)}")
+    with transaction.atomic():
+        row = reply or SavedReply()
+        row.title, row.body, row.then = (
+            one_line(_text(title, "a saved reply's title"))[:120],
+            _text(body, "a saved reply"),
+            then,
+        )
+        row.updated_by, row.updated_at, row.is_active = actor, _now(now), True
+        row.save()
+    return row
+
+
+def do_archive_saved_reply(actor: User, reply: SavedReply, now: datetime | None = None) -> SavedReply:
+    """Take a saved reply out of the agents' list (kept, never deleted)."""
+    _supervising(actor)
+    reply.is_active, reply.updated_by, reply.updated_at = False, actor, _now(now)
+    reply.save(update_fields=["is_active", "updated_by", "updated_at"])
+    return reply
+
+
+# ---- related tickets ------------------------------------------------------------------------
+def _both_locked(a: Ticket, b: Ticket) -> None:
+    """Lock two tickets in the order of their ids, so two agents acting on the same pair from
+    either side wait for each other instead of deadlocking (the caller's transaction)."""
+    if a.pk == b.pk:
+        raise ActionError(INVALID, f"ticket #{a.number} cannot be related to itself")
+    for pk in sorted((a.pk, b.pk)):
+        _locked(pk)
+
+
+def do_link_tickets(ticket: Ticket, actor: User | None, other: Ticket, now: datetime | None = None) -> Ticket:
+    """Relate two tickets: one link, and a ``link`` event on each."""
+    moment = _now(now)
+    low, high = sorted((ticket, other), key=lambda t: t.pk)
+    with transaction.atomic():
+        _both_locked(ticket, other)
+        if TicketLink.objects.filter(low=low, high=high).exists():
+            raise ActionError(INVALID, f"tickets #{ticket.number} and #{other.number} are already linked")
+        _apply(other, actor, _fixed(Change("link", details={"linked": ticket.number})), moment)
+        ticket = _apply(ticket, actor, _fixed(Change("link", details={"linked": other.number})), moment)
+        TicketLink.objects.create(low=low, high=high, created_by=actor, created_at=moment)
+    return ticket
+
+
+def do_merge_ticket(duplicate: Ticket, actor: User | None, into: Ticket, now: datetime | None = None) -> Ticket:
+    """Merge a duplicate into another ticket, both or neither: the duplicate's messages and
+    files move to the other (its events keep pointing at them), the duplicate closes with a
+    pointer (``merged_into``) and its clocks excluded, and each records the merge. Returns the
+    ticket merged into."""
+    moment = _now(now)
+    with transaction.atomic():
+        _both_locked(duplicate, into)
+
+        def close(t: Ticket, at: datetime) -> Change:
+            target = Ticket.objects.get(pk=into.pk)
+            if target.merged_into_id is not None or target.status == Status.CLOSED:
+                raise ActionError(INVALID, f"ticket #{target.number} is closed: merge into an open ticket")
+            fields = {"merged_into": target, "closed_at": at, "outcome": Ticket.Outcome.MERGED}
+            return Change("merged_into", fields=fields, details={"into": target.number})
+
+        _apply(duplicate, actor, close, moment)
+        moved = Message.objects.filter(ticket=duplicate).update(ticket=into)
+        Attachment.objects.filter(ticket=duplicate).update(ticket=into)
+        change = Change("merge", details={"merged": duplicate.number, "messages": moved})
+        return _apply(into, actor, _fixed(change), moment)

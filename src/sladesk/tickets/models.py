@@ -38,6 +38,7 @@ class Ticket(models.Model):
     class Outcome(models.TextChoices):
         NONE = "", _("—")
         OUT_OF_SCOPE = "out_of_scope", _("Fora do escopo")
+        MERGED = "merged", _("Mesclado (duplicado)")
 
     number = models.PositiveIntegerField(_("número"), unique=True)
     code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
@@ -65,6 +66,8 @@ class Ticket(models.Model):
     )
     policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="tickets")
     related_to = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="followups")
+    # A duplicate merged into another ticket: closed, its clocks excluded, its messages moved there.
+    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged")
     # The nearest deadline of a running SLA metric: the queue's order and the worker's sweep.
     next_due_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -248,3 +251,44 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id}:{self.user_id} ({len(self.text)} chars)"
+
+
+class SavedReply(models.Model):
+    """A saved reply (a macro): a text with placeholders (``macros.PLACEHOLDERS``) and,
+    optionally, what sending it does besides replying. Supervisors keep them; every agent uses
+    them. Archived, never deleted (a reply sent from it stays explained)."""
+
+    class Then(models.TextChoices):
+        REPLY = "reply", _("só responder")
+        WAIT = "wait", _("responder e aguardar o cliente")
+        RESOLVE = "resolve", _("responder e resolver")
+
+    title = models.CharField(_("título"), max_length=120)
+    body = models.TextField(_("texto"))
+    then = models.CharField(_("ao enviar"), max_length=16, choices=Then.choices, default=Then.REPLY)
+    is_active = models.BooleanField(default=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["title", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TicketLink(models.Model):
+    """Two related tickets (the same incident, a cause and its effects): one row per pair,
+    ``low`` the ticket with the smaller id, so a pair is linked once whichever side links it."""
+
+    low = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    high = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["low", "high"], name="ticket_link_unique")]
+        indexes = [models.Index(fields=["high"], name="ticket_link_high")]
+
+    def __str__(self) -> str:
+        return f"{self.low_id} <-> {self.high_id}"

@@ -13,7 +13,7 @@ from sladesk.directory.models import Person, Store
 from sladesk.staff.access import customer_filter
 from sladesk.staff.models import StaffProfile
 from sladesk.tickets import clocks
-from sladesk.tickets.models import OPEN_STATUSES, Message, Status, Ticket, TicketEvent, TicketMetric
+from sladesk.tickets.models import OPEN_STATUSES, Message, Status, Ticket, TicketEvent, TicketLink, TicketMetric
 
 timeline_json = clocks.timeline_json
 
@@ -161,3 +161,11 @@ def ticket_text(ticket: Ticket, now: datetime, profile: StaffProfile | None = No
         due = metric.get("due") or (f"{metric.get('remaining_s', 0)} s left" if metric["state"] == "paused" else "")
         lines.append(f"  {name:<11} {metric['state']:<15} {due or '':<26} {metric.get('rule', '')}")
     return "\n".join(lines)
+
+
+def visible_links(profile: StaffProfile | None, ticket: Ticket) -> list[Ticket]:
+    """The tickets linked to this one, of those this staff member may see, and those merged
+    into it, by number."""
+    linked = TicketLink.objects.filter(Q(low=ticket) | Q(high=ticket)).values_list("low_id", "high_id")
+    ids = {pk for pair in linked for pk in pair} - {ticket.pk}
+    return list(visible_to(profile).filter(Q(pk__in=ids) | Q(merged_into=ticket)).order_by("number"))

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from sladesk.core.policy import Policy
 from sladesk.directory.models import Person, Store
@@ -39,6 +40,9 @@ def action_text(action: str) -> str:
         "sla_warning": _("Aviso de SLA: 75 % do prazo usado"),
         "deadlines_recomputed": _("Prazos recalculados (calendário alterado)"),
         "customer_message_kept": _("Mensagem do cliente guardada (não abriu chamado)"),
+        "link": _("Chamados relacionados"),
+        "merge": _("Duplicado mesclado neste chamado"),
+        "merged_into": _("Mesclado em outro chamado (duplicado)"),
     }.get(action, action)
 
 
@@ -106,6 +110,8 @@ def _entry(ticket: Ticket, e: TicketEvent, policy: Policy, people: dict[str, dic
         entry.show(ticket.description, Message.Kind.INBOUND)
     entry.changes = _changes(e, people, policy)
     entry.deadlines = _deadlines(e, policy)
+    if e.action in ("link", "merge", "merged_into"):
+        entry.changes = _related(e)
     if e.action == "customer_message_kept":
         entry.changes = [(_("motivo"), "", str((e.after or {}).get("reason", "")))]
     if e.action in ("sla_breached", "sla_warning"):
@@ -114,6 +120,21 @@ def _entry(ticket: Ticket, e: TicketEvent, policy: Policy, people: dict[str, dic
             (metric_label(name, policy), "", _("prazo %(due)s") % {"due": _when(due)}) for name, due in crossed.items()
         ]
     return entry
+
+
+def _related(e: TicketEvent) -> list[tuple[str, str, str]]:
+    """The other ticket of a link or a merge, and why the merged one's clocks are excluded."""
+    after = e.after or {}
+    if e.action == "link":
+        return [(_("relacionado a"), "", f"#{after.get('linked')}")]
+    if e.action == "merge":
+        n = int(after.get("messages", 0))
+        moved = ngettext("%(n)s mensagem trazida", "%(n)s mensagens trazidas", n) % {"n": n}
+        return [(_("mesclado aqui"), "", f"#{after.get('merged')} ({moved})")]
+    return [
+        (_("mesclado em"), "", f"#{after.get('into')}"),
+        (_("prazos"), "", _("excluídos: duplicado; o atendimento continua no outro chamado")),
+    ]
 
 
 def _told(ticket: Ticket) -> dict[tuple[str, datetime], list[str]]:

@@ -54,6 +54,12 @@ TRANSITIONS: dict[str, dict[str, Step]] = {
     # A customer's message that could not open its follow-up, kept on the old ticket.
     "customer_message_kept": _same(EVERY),
     "out_of_scope": _to(OPEN_STATUSES, S.CLOSED, "out_of_scope"),
+    # Related tickets: recorded on both, whatever their status.
+    "link": _same(EVERY),
+    # A duplicate merged into another: the duplicate closes with its clocks excluded (the
+    # engine's exclusion event, as out of scope), the other records what it received.
+    "merged_into": _to(WORKABLE, S.CLOSED, "out_of_scope"),
+    "merge": _same(WORKABLE),
     # What the clocks did, recorded whatever the status (a deadline may have passed before an
     # action closed the ticket): never a change of status.
     "sla_breached": _same(EVERY),

@@ -17,7 +17,7 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +32,7 @@ from sladesk.intake.store import attachment_path
 from sladesk.policies.service import current_policy
 from sladesk.staff.access import may_see_customer, profile_of
 from sladesk.staff.models import StaffProfile
-from sladesk.tickets import actions, clocks, queries
+from sladesk.tickets import actions, bulk, clocks, macros, presence, preview, queries
 from sladesk.tickets import queue as queue_
 from sladesk.tickets.access import get_ticket_for_staff
 from sladesk.tickets.forms import (
@@ -46,7 +46,7 @@ from sladesk.tickets.forms import (
     TextForm,
 )
 from sladesk.tickets.models import Attachment, Message, Ticket
-from sladesk.tickets.presenters import policy_label, short_metric_label, sla_panel
+from sladesk.tickets.presenters import policy_label, policy_text, short_metric_label, sla_panel
 from sladesk.tickets.timeline import entries
 
 REFRESH_SECONDS = 30
@@ -85,14 +85,60 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "tickets/queue.html", context)
 
 
+class BulkForm(django_forms.Form):
+    """The queue's bulk action: which, on which tickets (their codes), with what."""
+
+    tickets = django_forms.MultipleChoiceField(label=gettext_lazy("Chamados"))
+    op = django_forms.ChoiceField(label=gettext_lazy("Ação"))
+    assignee = django_forms.ModelChoiceField(queryset=User.objects.filter(staff__isnull=False), required=False)
+    priority = django_forms.CharField(required=False, max_length=16)
+
+    def __init__(self, *args: Any, policy: Policy, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        tickets, op = self.fields["tickets"], self.fields["op"]
+        assert isinstance(tickets, django_forms.MultipleChoiceField) and isinstance(op, django_forms.ChoiceField)
+        codes = self.data.getlist("tickets") if isinstance(self.data, QueryDict) else []
+        tickets.choices = [(c, c) for c in codes[: bulk.MAX_TICKETS]]
+        op.choices = [(o, o) for o in bulk.OPERATIONS]
+        self.policy = policy
+
+    def clean(self) -> dict[str, Any] | None:
+        data = super().clean()
+        if data is not None and data.get("op") == bulk.PRIORITY and data.get("priority") not in self.policy.priorities:
+            self.add_error("priority", _("Escolha uma das prioridades."))
+        return data
+
+
+@login_required
+@require_POST
+def bulk_action(request: HttpRequest) -> HttpResponse:
+    """One action on the chosen tickets of the queue, each its own transaction and event; the
+    page says, ticket by ticket, what was done and what was refused and why."""
+    profile = profile_of(request.user)
+    form = BulkForm(request.POST, policy=current_policy())
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(str(e) for e in errors))
+        return redirect("tickets:queue")
+    data = form.cleaned_data
+    do = bulk.operation(data["op"], _user(request), data.get("assignee"), data.get("priority", ""))
+    results = bulk.run(profile, data["tickets"], do)
+    rows = [(r, error_text(r.error, r.ticket) if r.error and r.ticket else "") for r in results]
+    done = sum(r.done for r in results)
+    return render(request, "tickets/bulk_result.html", {"rows": rows, "done": done, "refused": len(results) - done})
+
+
 # ---- the ticket page -------------------------------------------------------------------
 @dataclass(frozen=True)
 class Action:
-    """One action of the ticket page: its form and the ``do_*`` call it makes."""
+    """One action of the ticket page: its form and the ``do_*`` call it makes. ``needs``: the
+    transitions it makes (the page offers it only when each is possible; default: its name).
+    ``run`` gets the form's data and ``seen``, the last event the page showed."""
 
     form: Callable[..., django_forms.Form]
     run: Callable[[Ticket, Any, dict[str, Any]], Ticket]
     done: Any  # the success message (lazy)
+    needs: tuple[str, ...] = ()
 
 
 def _policy_form(cls: Any) -> Callable[..., django_forms.Form]:
@@ -119,23 +165,58 @@ class CategoryForm(django_forms.Form):
         field.choices = [(c.name, policy_label(c)) for c in policy.scope.categories.values() if c.in_scope]
 
 
+class OtherTicketForm(django_forms.Form):
+    """The other ticket of a link or a merge, by its number (``#1234`` or ``1234``)."""
+
+    number = django_forms.CharField(label=gettext_lazy("Número do outro chamado"), max_length=12)
+
+    def clean_number(self) -> int:
+        value = self.cleaned_data["number"].strip().lstrip("#")
+        if not value.isdigit() or len(value) > 9:
+            raise django_forms.ValidationError(_("Informe o número do chamado, como #1234."))
+        return int(value)
+
+
+def _other(user: Any, number: int) -> Ticket:
+    """The ticket with this number if this staff member may see it (else the same refusal as a
+    number that does not exist: a partner's agent learns nothing of another partner's)."""
+    found = queries.visible_to(profile_of(user)).filter(number=number).first()
+    if found is None:
+        raise actions.ActionError(actions.INVALID, f"there is no ticket #{number}")
+    return found
+
+
 ACTIONS: dict[str, Action] = {
     "set_priority": Action(
         _policy_form(PriorityForm),
-        lambda t, u, d: actions.do_set_ticket_priority(t, u, d["priority"]),
+        lambda t, u, d: actions.do_set_ticket_priority(t, u, d["priority"], seen=d["seen"]),
         gettext_lazy("Prioridade alterada."),
     ),
     "reply": Action(
         _plain_form(TextForm),
-        lambda t, u, d: actions.do_reply_ticket(t, u, d["text"]),
+        lambda t, u, d: actions.do_reply_ticket(t, u, d["text"], seen=d["seen"]),
         gettext_lazy("Resposta enviada."),
     ),
+    "reply_start": Action(
+        _plain_form(TextForm),
+        lambda t, u, d: actions.do_reply_and_start_ticket(t, u, d["text"], seen=d["seen"]),
+        gettext_lazy("Resposta enviada e atendimento iniciado."),
+        needs=("start", "reply"),
+    ),
+    "assign_me": Action(
+        _plain_form(EmptyForm),
+        lambda t, u, d: actions.do_assign_ticket(t, u, u, seen=d["seen"]),
+        gettext_lazy("O chamado agora é seu."),
+        needs=("assign",),
+    ),
     "start": Action(
-        _plain_form(EmptyForm), lambda t, u, d: actions.do_start_ticket(t, u), gettext_lazy("Atendimento iniciado.")
+        _plain_form(EmptyForm),
+        lambda t, u, d: actions.do_start_ticket(t, u, seen=d["seen"]),
+        gettext_lazy("Atendimento iniciado."),
     ),
     "wait": Action(
         _plain_form(TextForm),
-        lambda t, u, d: actions.do_hold_ticket(t, u, d["text"]),
+        lambda t, u, d: actions.do_hold_ticket(t, u, d["text"], seen=d["seen"]),
         gettext_lazy("Pedido enviado; o chamado aguarda o cliente."),
     ),
     "customer_reply": Action(
@@ -144,16 +225,20 @@ ACTIONS: dict[str, Action] = {
         gettext_lazy("Mensagem do cliente registrada."),
     ),
     "resolve": Action(
-        _plain_form(TextForm), lambda t, u, d: actions.do_resolve_ticket(t, u, d["text"]), gettext_lazy("Resolvido.")
+        _plain_form(TextForm),
+        lambda t, u, d: actions.do_resolve_ticket(t, u, d["text"], seen=d["seen"]),
+        gettext_lazy("Resolvido."),
     ),
     "reopen": Action(_plain_form(EmptyForm), lambda t, u, d: actions.do_reopen_ticket(t, u), gettext_lazy("Reaberto.")),
-    "close": Action(_plain_form(EmptyForm), lambda t, u, d: actions.do_close_ticket(t, u), gettext_lazy("Fechado.")),
+    "close": Action(
+        _plain_form(EmptyForm), lambda t, u, d: actions.do_close_ticket(t, u, seen=d["seen"]), gettext_lazy("Fechado.")
+    ),
     "note": Action(
         _plain_form(TextForm), lambda t, u, d: actions.do_add_note(t, u, d["text"]), gettext_lazy("Nota registrada.")
     ),
     "assign": Action(
         _ticket_form(AssignForm),
-        lambda t, u, d: actions.do_assign_ticket(t, u, d.get("assignee")),
+        lambda t, u, d: actions.do_assign_ticket(t, u, d.get("assignee"), seen=d["seen"]),
         gettext_lazy("Responsável alterado."),
     ),
     "set_affected": Action(
@@ -166,6 +251,17 @@ ACTIONS: dict[str, Action] = {
         lambda t, u, d: actions.do_set_ticket_category(t, u, d["category"]),
         gettext_lazy("Categoria confirmada."),
     ),
+    "link": Action(
+        _plain_form(OtherTicketForm),
+        lambda t, u, d: actions.do_link_tickets(t, u, _other(u, d["number"])),
+        gettext_lazy("Chamados relacionados."),
+    ),
+    "merge": Action(
+        _plain_form(OtherTicketForm),
+        lambda t, u, d: actions.do_merge_ticket(t, u, _other(u, d["number"])),
+        gettext_lazy("Chamado mesclado: este é o chamado que continua."),
+        needs=("merged_into",),
+    ),
     "out_of_scope": Action(
         _policy_form(OutOfScopeForm),
         lambda t, u, d: actions.do_exclude_ticket(t, u, d["category"]),
@@ -176,7 +272,7 @@ ACTIONS: dict[str, Action] = {
 
 @login_required
 def detail(request: HttpRequest, code: str) -> HttpResponse:
-    return _render_detail(request, get_ticket_for_staff(request, code))
+    return render_detail(request, get_ticket_for_staff(request, code))
 
 
 @login_required
@@ -190,21 +286,44 @@ def act(request: HttpRequest, code: str, action: str) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             messages.error(request, " ".join(str(e) for e in errors))
-        return _render_detail(request, ticket, {action: form}, status=400)
+        return render_detail(request, ticket, {action: form}, status=400)
+    if request.POST.get("mode") == NOTE_MODE and action in PUBLIC_ACTIONS:
+        messages.error(request, _("O editor está no modo nota interna: nada foi enviado ao cliente."))
+        return render_detail(request, ticket, {action: form}, status=409)
     try:
-        result = spec.run(ticket, _user(request), form.cleaned_data)
+        result = spec.run(ticket, _user(request), {**form.cleaned_data, "seen": seen_of(request)})
     except actions.ActionError as exc:
         messages.error(request, error_text(exc, ticket))
-        return _render_detail(request, ticket, {action: form}, status=409)
-    if result.pk != ticket.pk:
+        return render_detail(request, ticket, {action: form}, status=409, stale=isinstance(exc, actions.StaleError))
+    if action in COMPOSED:
+        presence.drop_draft(ticket, _user(request))
+    if result.pk != ticket.pk and action == "merge":
+        messages.success(request, str(spec.done))
+    elif result.pk != ticket.pk:
         messages.info(request, _("O chamado estava fechado: a mensagem abriu o chamado #%(n)s.") % {"n": result.number})
     else:
         messages.success(request, str(spec.done))
     return redirect("tickets:detail", code=result.code)
 
 
+NOTE_MODE = "note"
+PUBLIC_ACTIONS = frozenset({"reply", "reply_start", "wait", "resolve"})  # what the customer is sent
+COMPOSED = PUBLIC_ACTIONS | {"note"}  # the composer's actions: once one is done, its draft is gone
+
+
+def seen_of(request: HttpRequest) -> int | None:
+    """The last event of the ticket the posting page showed (``seen``), if it says."""
+    value = request.POST.get("seen", "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
 def error_text(exc: actions.ActionError, ticket: Ticket) -> str:
     """A refused action in the desk's language; the action's own words follow for the detail."""
+    if isinstance(exc, actions.StaleError):
+        return _(
+            "%(who)s alterou este chamado depois que a sua página foi aberta: nada foi feito. "
+            "A página abaixo já mostra o chamado atual e o seu texto foi mantido; confira e repita."
+        ) % {"who": exc.by or _("sistema")}
     if exc.code == actions.FORBIDDEN_TRANSITION:
         return _("Esta ação não é possível com o chamado na situação “%(status)s”.") % {
             "status": ticket.get_status_display()
@@ -216,9 +335,10 @@ def error_text(exc: actions.ActionError, ticket: Ticket) -> str:
     return _("Não foi possível registrar: %(detail)s") % {"detail": exc}
 
 
-def _render_detail(
-    request: HttpRequest, ticket: Ticket, bound: dict[str, django_forms.Form] | None = None, status: int = 200
-) -> HttpResponse:
+def render_detail(
+    request: HttpRequest, ticket: Ticket, bound: dict[str, django_forms.Form] | None = None, status: int = 200,
+    *, stale: bool = False, filled: macros.Filled | None = None,
+) -> HttpResponse:  # fmt: skip
     now = timezone.now()
     policy = clocks.policy_for(ticket)
     events = list(ticket.events.select_related("message__author_staff", "message__author_person").order_by("seq"))
@@ -250,8 +370,111 @@ def _render_detail(
         "outage": bool((ticket.triage or {}).get("outage")) and not ticket.priority,
         "category_label": _category_label(ticket.category, policy),
         "attachments": files,
+        "seen": events[-1].seq if events else 0,
+        "stale": stale,
+        **_composer(request, ticket, bound or {}, filled),
+        "macros": macros.available(ticket),
+        "poll_seconds": presence.POLL_SECONDS,
+        "me": request.user,
+        "priority_choices": priority_choices(policy),
+        "links": queries.visible_links(profile_of(request.user), ticket),
     }
     return render(request, "tickets/detail.html", context, status=status)
+
+
+def _composer(
+    request: HttpRequest, ticket: Ticket, bound: dict[str, django_forms.Form], filled: macros.Filled | None
+) -> dict[str, Any]:
+    """The composer's text and mode: what was just posted (a refused action keeps it), else a
+    saved reply just chosen, else the agent's draft, else empty in the public mode."""
+    if filled is not None:
+        return {"composer_text": filled.text, "mode": "public", "draft": None, "filled": filled}
+    posted = next((f.data.get("text", "") for name, f in bound.items() if name in COMPOSED and f.is_bound), None)
+    if posted is not None:
+        mode = NOTE_MODE if request.POST.get("mode") == NOTE_MODE else "public"
+        return {"composer_text": posted, "mode": mode, "draft": None}
+    draft = presence.draft_of(ticket, _user(request))
+    if draft is None:
+        return {"composer_text": "", "mode": "public", "draft": None}
+    return {"composer_text": draft.text, "mode": NOTE_MODE if draft.mode == NOTE_MODE else "public", "draft": draft}
+
+
+TYPING, VIEWING = gettext_lazy("%(name)s está escrevendo…"), gettext_lazy("%(name)s está vendo")
+
+
+@login_required
+@require_POST
+def poll(request: HttpRequest, code: str) -> JsonResponse:
+    """The ticket page's poll (every ``presence.POLL_SECONDS``): this agent is here (typing or
+    not, or gone when the page closes); who else is, and whether the ticket changed since the
+    event the page was rendered from (``seen``), by whom."""
+    ticket = get_ticket_for_staff(request, code)
+    user, now = _user(request), timezone.now()
+    if request.POST.get("gone"):
+        presence.left(ticket, user)
+        return JsonResponse({"gone": True})
+    presence.record(ticket, user, now, typing=request.POST.get("typing") == "1")
+    here = [
+        {"name": o.name, "typing": o.typing, "text": (TYPING if o.typing else VIEWING) % {"name": o.name}}
+        for o in presence.others(ticket, user, now)
+    ]
+    seen = seen_of(request)
+    change = presence.changed_since(ticket, user, seen) if seen is not None else None
+    changed = None
+    if change is not None:
+        who = change.by or _("sistema")
+        changed = {"seq": change.seq, "by": who, "text": _("%(who)s alterou este chamado.") % {"who": who}}
+    return JsonResponse({"others": here, "changed": changed, "poll": presence.POLL_SECONDS})
+
+
+@login_required
+@require_POST
+def draft(request: HttpRequest, code: str) -> JsonResponse:
+    """Keep what the agent is typing (the page sends it a moment after they stop)."""
+    ticket = get_ticket_for_staff(request, code)
+    mode = NOTE_MODE if request.POST.get("mode") == NOTE_MODE else "public"
+    text = request.POST.get("text", "").replace("\x00", "")
+    presence.save_draft(ticket, _user(request), text, mode, timezone.now())
+    return JsonResponse({"saved": bool(text.strip())})
+
+
+@dataclass(frozen=True)
+class PriorityChoice:
+    name: str
+    label: str
+    description: str
+
+
+def priority_choices(policy: Policy) -> list[PriorityChoice]:
+    """The policy's priorities, each readable whole: its label and its description."""
+    return [
+        PriorityChoice(p.name, policy_label(p), policy_text(p.description, p.description_en))
+        for p in policy.priorities.values()
+    ]
+
+
+@login_required
+def priority_preview(request: HttpRequest, code: str) -> HttpResponse:
+    """The deadlines a new priority would give (``preview.priority_preview``: nothing is
+    written), with the button that confirms it; ``partial=1``: the fragment the page's script
+    puts beside the choices."""
+    ticket = get_ticket_for_staff(request, code)
+    policy = clocks.policy_for(ticket)
+    priority = queue_.clean_param(request.GET.get("priority", ""), 16)
+    if priority not in policy.priorities:
+        messages.error(request, _("Escolha uma das prioridades."))
+        return render_detail(request, ticket, status=400)
+    if not _allowed(ticket, "set_priority"):
+        messages.error(request, error_text(actions.ActionError(actions.FORBIDDEN_TRANSITION, ""), ticket))
+        return render_detail(request, ticket, status=409)
+    chosen = next(c for c in priority_choices(policy) if c.name == priority)
+    context = {
+        "ticket": ticket,
+        "preview": preview.priority_preview(ticket, priority, timezone.now()),
+        "chosen": chosen,
+    }
+    partial = bool(request.GET.get("partial"))
+    return render(request, "tickets/_priority_preview.html" if partial else "tickets/priority_preview.html", context)
 
 
 @dataclass(frozen=True)
@@ -302,7 +525,9 @@ def _show_current(forms: dict[str, django_forms.Form], ticket: Ticket) -> None:
 
 
 def _allowed(ticket: Ticket, action: str) -> bool:
-    return ticket.status in actions.ALLOWED_FROM.get(action, ())
+    spec = ACTIONS.get(action)
+    steps = (spec.needs if spec is not None else ()) or (action,)
+    return all(ticket.status in actions.ALLOWED_FROM.get(step, ()) for step in steps)
 
 
 def _is_description(ticket: Ticket, m: Message) -> bool:
@@ -372,9 +597,9 @@ def phone(request: HttpRequest) -> HttpResponse:
     affected = _affected(form, found.person) if found.ok else None
     if not found.ok or form.errors:
         return render(request, "tickets/phone.html", context, status=400 if form.errors else 200)
-    try:  # no priority given: the action gives the phone channel's
-        ticket = actions.do_create_ticket(
-            actor=_user(request), channel="phone", requester=found.person, subject=data["subject"],
+    try:  # no priority given: the action gives the phone channel's (a P1 is then the caller's agent's)
+        ticket = actions.do_open_call_ticket(
+            actor=_user(request), requester=found.person, subject=data["subject"],
             description=data["description"], received_at=data["received_at"], affected_person=affected,
         )  # fmt: skip
     except actions.ActionError as exc:
@@ -416,3 +641,4 @@ def _affected(form: PhoneForm, caller: Person | None) -> Person | None:
     if person is None:
         form.add_error("affected_email", _("Não há ninguém com este e-mail em %(c)s.") % {"c": caller.customer})
     return person
+
