@@ -169,7 +169,7 @@ def test_it_gives_one_timeline_as_before(name: str) -> None:
         assert replay_one(policy, data) == legacy_replay.replay_one(policy, data)
 
 
-def test_it_writes_the_text_that_the_dictionaries_would_be() -> None:
+def test_it_writes_the_bytes_that_the_dictionaries_would_be() -> None:
     rng, json_of, checked = random.Random(5), _Json(DEFAULT), 0
     for _ in range(1000):
         try:
@@ -177,7 +177,7 @@ def test_it_writes_the_text_that_the_dictionaries_would_be() -> None:
         except ReplayInputError:
             continue  # a now made before a received_at with microseconds
         evaluation = evaluate(DEFAULT, timeline)
-        assert json_of.text(evaluation).encode() == orjson.dumps(json_of.evaluation(evaluation))
+        assert json_of.line(evaluation) == orjson.dumps(json_of.evaluation(evaluation))
         checked += 1
     assert checked > 900
 

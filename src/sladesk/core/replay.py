@@ -170,15 +170,17 @@ class _Json:
             out["remaining_s"] = m.remaining_us // US
         return out
 
-    # ---- the same as JSON text, without the dictionaries: the batch's writer -----------
-    # ``orjson.dumps(self.evaluation(e)).decode() == self.text(e)``: byte for byte (a test
-    # compares them, and the writer before this one, on large random batches).
-    def text(self, evaluation: Evaluation) -> str:
-        metrics = ",".join([self.metric_text(m) for m in evaluation.metrics.values()])
+    # ---- the same as JSON bytes, without the dictionaries: the batch's writer ----------
+    # ``self.line(e) == orjson.dumps(self.evaluation(e))``: byte for byte (a test compares
+    # them, and the writer before this one, on large random batches). The line is put
+    # together as text whose every character is one byte of its UTF-8 ("ú" is "Ãº" here),
+    # so that encoding it is a copy: the policy's words are the only text not in ASCII.
+    def line(self, evaluation: Evaluation) -> bytes:
+        metrics = ",".join([self._metric_text(m) for m in evaluation.metrics.values()])
         priority = self._quoted.get(evaluation.priority) or self._quote(evaluation.priority)
-        return f'{{"priority":{priority},"metrics":{{{metrics}}}}}'
+        return f'{{"priority":{priority},"metrics":{{{metrics}}}}}'.encode("latin-1")
 
-    def metric_text(self, m: MetricState) -> str:
+    def _metric_text(self, m: MetricState) -> str:
         parts = self._parts.get((m.name, m.state, m.priority, m.calendar)) or self._parts_of(m)
         if len(parts) == 1:  # not applicable or excluded: the state alone
             return parts[0]
@@ -208,16 +210,16 @@ class _Json:
             parts: tuple[str] | tuple[str, str, IsoFormatter] = (head + "}",)
         else:
             iso, rule = self._fixed_of(name, priority, calendar)
-            tail = orjson.dumps({"calendar": calendar, "priority": priority, "rule": rule}).decode()
+            tail = _bytes_text(orjson.dumps({"calendar": calendar, "priority": priority, "rule": rule}))
             parts = (head + ',"due":', "," + tail[1:-1], iso)
         self._parts[key] = parts
         return parts
 
     def _quote(self, name: str) -> str:
-        """``name`` as a JSON string."""
+        """``name`` as a JSON string (its UTF-8 bytes as characters)."""
         quoted = self._quoted.get(name)
         if quoted is None:
-            quoted = self._quoted[name] = orjson.dumps(name).decode()
+            quoted = self._quoted[name] = _bytes_text(orjson.dumps(name))
         return quoted
 
     def _fixed_of(self, name: str, priority: str, calendar: str) -> tuple[IsoFormatter, str]:
@@ -232,6 +234,11 @@ class _Json:
                 iso = self._formatters[calendar] = IsoFormatter(policy.calendar(calendar).zone)
             fixed = self._fixed[key] = (iso, rule)
         return fixed
+
+
+def _bytes_text(data: bytes) -> str:
+    """Text whose characters are the bytes of ``data``: ``.encode("latin-1")`` gives them back."""
+    return data.decode("latin-1")
 
 
 OUT_OF_RANGE = "an instant or deadline falls outside the years a calendar can cover (1 to 9998)"
@@ -266,7 +273,7 @@ def replay_lines(policy: Policy, lines: Iterable[bytes]) -> Iterator[tuple[bytes
     A bad line yields ``{"error": ...}`` in its place, so outputs stay aligned
     with inputs and nothing else is lost.
     """
-    write = _Json(policy).text
+    write = _Json(policy).line
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -279,7 +286,7 @@ def replay_lines(policy: Policy, lines: Iterable[bytes]) -> Iterator[tuple[bytes
             msg = f"line {number}: {exc}"
             yield orjson.dumps({"error": msg}), msg
         else:
-            yield result.encode(), None
+            yield result, None
 
 
 def timeline_from_batch(data: Any, policy: Policy) -> TimelineFields:
