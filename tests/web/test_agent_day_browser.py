@@ -22,10 +22,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 __all__ = ["page"]  # the fixture
 
 
+def ready(page: Page) -> None:
+    """The ticket page's deferred script has run."""
+    expect(page.locator("html")).to_have_attribute("data-ticket-js", "ready")
+
+
 def test_the_note_mode_looks_different_and_never_reaches_the_customer(page: Page, world: World) -> None:
     t = open_ticket(world.gabriela, "Erro no caixa", priority="P2")
     log_in(page, "ana@sladesk.example")
     page.goto(f"/t/{t.code}/")
+    ready(page)
     composer = page.locator("#composer")
     expect(composer.locator(".buttons.public-only")).to_be_visible()
     expect(composer.locator(".buttons.note-only")).to_be_hidden()
@@ -48,6 +54,7 @@ def test_reply_and_start_answers_and_starts_in_one_click(page: Page, world: Worl
     t = open_ticket(world.gabriela, "Erro no caixa", priority="P2")
     log_in(page, "ana@sladesk.example")
     page.goto(f"/t/{t.code}/")
+    ready(page)
     page.fill("#composer-text", "Estamos vendo o caixa.")
     page.get_by_role("button", name="Responder e iniciar atendimento").click()
     expect(page.locator(".messages")).to_contain_text("Resposta enviada e atendimento iniciado.")
@@ -64,6 +71,7 @@ def test_a_priority_change_shows_the_new_deadlines_before_it_is_confirmed(page: 
     t = open_ticket(world.gabriela, "Erro no caixa", priority="P3")
     log_in(page, "ana@sladesk.example")
     page.goto(f"/t/{t.code}/")
+    ready(page)
     form = page.locator("#priority-form")
     expect(form).to_contain_text("Indisponibilidades relacionadas a funcionalidades críticas")
     form.get_by_text("Indisponibilidades relacionadas").click()  # P1's label: its radio
@@ -81,6 +89,7 @@ def test_assign_to_me_takes_the_ticket(page: Page, world: World) -> None:
     t = open_ticket(world.gabriela, "Erro no caixa")
     log_in(page, "ana@sladesk.example")
     page.goto(f"/t/{t.code}/")
+    ready(page)
     page.get_by_role("button", name="Atribuir a mim").click()
     expect(page.locator(".messages")).to_contain_text("O chamado agora é seu.")
     expect(page.get_by_role("button", name="Atribuir a mim")).to_have_count(0)
@@ -101,8 +110,10 @@ def test_collision_who_else_is_here_and_a_change_under_the_page(
     t = open_ticket(world.gabriela, "Erro no caixa", priority="P2")
     log_in(page, "ana@sladesk.example")
     page.goto(f"/t/{t.code}/")
+    ready(page)
     sam = second_page(browser, live_server, "sam@sladesk.example")
     sam.goto(f"/t/{t.code}/")
+    ready(sam)
     sam.fill("#composer-text", "Vou responder")
     sam.locator("#composer-text").press("Space")  # a keystroke: typing
     sam.evaluate("window.sladeskPoll()")
@@ -126,6 +137,7 @@ def test_an_action_from_a_stale_page_is_refused_with_the_text_kept(page: Page, w
     t = open_ticket(world.gabriela, "Erro no caixa", priority="P2")
     log_in(page, "ana@sladesk.example")
     page.goto(f"/t/{t.code}/")
+    ready(page)
     actions.do_reply_ticket(t, world.sam, "Resposta do Sam")  # while Ana types
     page.fill("#composer-text", "Resposta da Ana")
     page.get_by_role("button", name="Responder", exact=True).click()
@@ -141,6 +153,7 @@ def test_a_draft_is_kept_and_leaving_asks_first(page: Page, world: World) -> Non
     t = open_ticket(world.gabriela, "Erro no caixa", priority="P2")
     log_in(page, "ana@sladesk.example")
     page.goto(f"/t/{t.code}/")
+    ready(page)
     page.locator("#composer-text").press_sequentially("Rascunho que não posso perder")
     expect(page.locator("#composer")).to_have_attribute("data-draft-saved", re.compile(r"\d+"))
     assert Draft.objects.get().text == "Rascunho que não posso perder"
@@ -150,6 +163,7 @@ def test_a_draft_is_kept_and_leaving_asks_first(page: Page, world: World) -> Non
     expect(page.locator("h1")).to_have_text("Fila de chamados abertos")
     assert asked == ["beforeunload"]
     page.goto(f"/t/{t.code}/")
+    ready(page)
     expect(page.locator("#composer-text")).to_have_value("Rascunho que não posso perder")
     expect(page.locator("#draft-state")).to_contain_text("Rascunho guardado")
 
@@ -158,6 +172,7 @@ def test_ctrl_enter_sends_and_single_keys_never_fire_while_typing(page: Page, wo
     t = open_ticket(world.gabriela, "Erro no caixa", priority="P2")
     log_in(page, "ana@sladesk.example")
     page.goto(f"/t/{t.code}/")
+    ready(page)
     page.locator("body").press("?")
     expect(page.locator("#shortcuts-help")).to_be_visible()
     page.keyboard.press("Escape")
@@ -175,6 +190,7 @@ def test_bulk_actions_in_the_queue_say_each_tickets_result(page: Page, world: Wo
     a = open_ticket(world.gabriela, "Primeiro chamado", priority="P3")
     b = open_ticket(world.gabriela, "Segundo chamado", priority="P2")
     log_in(page, "ana@sladesk.example")
+    expect(page.locator("html")).to_have_attribute("data-bulk", "ready")
     for t in (a, b):
         page.locator(f"tr[data-ticket='{t.number}'] input[type=checkbox]").check()
     page.evaluate("window.sladeskRefreshQueue()")  # the 30 s refresh keeps the selection
@@ -196,6 +212,7 @@ def test_j_and_k_move_in_the_queue_and_enter_opens(page: Page, world: World) -> 
     a = open_ticket(world.gabriela, "Primeiro chamado", priority="P1")
     open_ticket(world.gabriela, "Segundo chamado", priority="P3")
     log_in(page, "ana@sladesk.example")
+    expect(page.locator("html")).to_have_attribute("data-keys", "ready")  # the deferred script ran
     page.locator("body").press("j")
     expect(page.locator("tr.current")).to_have_attribute("data-ticket", str(a.number))
     page.keyboard.press("j")
@@ -212,6 +229,7 @@ def test_a_saved_reply_fills_the_text_and_picks_its_action(page: Page, world: Wo
     t = open_ticket(world.gabriela, "Erro no caixa", priority="P2")
     log_in(page, "ana@sladesk.example")
     page.goto(f"/t/{t.code}/")
+    ready(page)
     page.select_option("#macro-select", str(reply.pk))
     expect(page.locator("#composer-text")).to_have_value("Olá, Gabriela Gomes: envie um print do erro.")
     expect(page.locator("#composer .btn.primary")).to_have_text("Responder e aguardar cliente")
@@ -225,6 +243,7 @@ def test_merge_a_duplicate_and_see_the_pointer_and_the_reason(page: Page, world:
     duplicate = open_ticket(world.gabriela, "Relatório não abre de novo", description="Erro 500 outra vez")
     log_in(page, "ana@sladesk.example")
     page.goto(f"/t/{duplicate.code}/")
+    ready(page)
     page.get_by_text("Relacionar ou mesclar").click()
     page.fill("#link-number", f"#{target.number}")
     page.get_by_role("button", name="Mesclar este no outro (duplicado)").click()
@@ -232,6 +251,7 @@ def test_merge_a_duplicate_and_see_the_pointer_and_the_reason(page: Page, world:
     expect(page.locator(".timeline")).to_contain_text("Erro 500 outra vez")
     expect(page.locator(".timeline .entry-merge")).to_contain_text(f"#{duplicate.number}")
     page.goto(f"/t/{duplicate.code}/")
+    ready(page)
     expect(page.locator("#merged-notice")).to_contain_text(f"Mesclado no chamado #{target.number}")
     expect(page.locator("#sla")).to_contain_text("Excluído")
     expect(page.locator(".timeline .entry-merged_into")).to_contain_text("excluídos: duplicado")

@@ -30,6 +30,7 @@
   }
   op.addEventListener("change", follow);
   follow();
+  document.documentElement.setAttribute("data-bulk", "ready"); // for the browser tests
   form.addEventListener("submit", function (e) {
     // Selected tickets that a refresh took off the page are still sent.
     Array.prototype.forEach.call(form.querySelectorAll("input[data-kept]"), function (i) { i.remove(); });

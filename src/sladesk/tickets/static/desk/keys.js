@@ -9,6 +9,7 @@
     return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || t.isContentEditable;
   }
   window.sladeskTyping = typing;
+  document.documentElement.setAttribute("data-keys", "ready"); // for the browser tests
 
   var help = document.getElementById("shortcuts-help");
   var queue = document.getElementById("queue");

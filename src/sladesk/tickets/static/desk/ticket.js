@@ -33,6 +33,7 @@
     return box ? (box.querySelector(".btn.primary") || box.querySelector("button")) : null;
   }
   window.sladeskComposer = { mode: mode, primaryButton: primaryButton, followMode: followMode };
+  document.documentElement.setAttribute("data-ticket-js", "ready"); // for the browser tests
 
   // ---- priority: preview, then confirm ------------------------------------------------------
   var priorityForm = document.getElementById("priority-form");
