@@ -99,3 +99,10 @@ def test_the_priority_preview_shows_what_the_change_records_and_writes_nothing(c
     assert any(row.moves for row in shown.rows)
     t = a.do_set_ticket_priority(t, cast.ana, "P1", now=now, seen=shown.seen)
     assert {m.name: m.due_at for m in t.metrics.all()} == after
+
+
+def test_a_link_never_makes_a_page_stale(cast: Cast) -> None:
+    t, other = cast.ticket(), cast.ticket(subject="Outro")
+    a.do_link_tickets(t, cast.sam, other)
+    t = a.do_reply_ticket(t, cast.ana, "Resposta", seen=1)
+    assert t.events.order_by("-seq").first().action == "reply"  # type: ignore[union-attr]

@@ -233,8 +233,8 @@ def _fixed(change: Change) -> Build:
 
 
 STALE = "stale"  # the ticket changed since the page the action was posted from
-# Changes that never conflict with what an agent was about to do: notes, what the clocks recorded.
-HARMLESS = frozenset({"note", "sla_breached", "sla_warning"})
+# Changes that never conflict with what an agent was about to do: notes, links, what the clocks recorded.
+HARMLESS = frozenset({"note", "link", "sla_breached", "sla_warning"})
 
 
 class StaleError(ActionError):
