@@ -23,6 +23,8 @@ from bench.ingest import run_ingest
 from bench.queue import run_queue
 from bench.recompute import run_recompute
 from bench.replay import run_replay
+from bench.search import ABOUT as SEARCH_ABOUT
+from bench.search import run_search
 from bench.triage import run_triage
 
 
@@ -106,6 +108,13 @@ def main() -> int:
         "sladesk policy publish of a version adding the next business day as a holiday, with its sla recompute",
         "(wall time); baseline: the per-ticket evaluation on 1,000 of them, extrapolated",
     ])  # fmt: skip
+
+    print(section("12. search with 100,000 tickets: p95 server time"))
+    for line in SEARCH_ABOUT:
+        print(f"   {line}")
+    sys.stdout.flush()
+    for result in run_search():
+        show(checks, result)
 
     missed = [c for c in checks if not c.passed]
     print(section("summary"))

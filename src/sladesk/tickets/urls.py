@@ -17,4 +17,5 @@ urlpatterns = [
     path("phone/", views.phone, name="phone"),
     path("macros/", macro_views.macro_list, name="macros"),
     path("macros/<int:pk>/", macro_views.macro_edit, name="macro_edit"),
+    path("search/", views.search, name="search"),
 ]
