@@ -28,7 +28,8 @@ def test_a_supervisor_adds_edits_and_archives_a_saved_reply(world: World) -> Non
     assert response.status_code == 302
     reply = SavedReply.objects.get()
     assert (reply.then, reply.updated_by, reply.is_active) == ("wait", world.sam, True)
-    assert "{solicitante}" in text_of(sam.get(MACROS))  # the placeholders are listed
+    listed = text_of(sam.get(MACROS))
+    assert "{solicitante}" in listed and "{prazo_resolution}" in listed  # the placeholders are listed
     edit = reverse("tickets:macro_edit", args=[reply.pk])
     sam.post(edit, {"title": "Pedir captura", "body": BODY, "then": "reply"})
     reply.refresh_from_db()

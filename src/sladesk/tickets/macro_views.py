@@ -13,11 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sladesk.policies.service import current_policy
 from sladesk.staff.access import profile_of
 from sladesk.staff.models import StaffProfile
 from sladesk.tickets import actions, macros
 from sladesk.tickets.access import get_ticket_for_staff
-from sladesk.tickets.models import SavedReply, Ticket
+from sladesk.tickets.models import SavedReply
 from sladesk.tickets.views import render_detail
 
 
@@ -42,7 +43,7 @@ def macro_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         return _saved(request, None, form)
     replies = SavedReply.objects.order_by("-is_active", "title")
-    context = {"replies": replies, "form": form, "placeholders": macros.known(Ticket())}
+    context = {"replies": replies, "form": form, "placeholders": macros.known(current_policy())}
     return render(request, "tickets/macros.html", context, status=400 if form.errors else 200)
 
 
@@ -58,7 +59,7 @@ def macro_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = SavedReplyForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         return _saved(request, reply, form)
-    context = {"reply": reply, "form": form, "placeholders": macros.known(Ticket())}
+    context = {"reply": reply, "form": form, "placeholders": macros.known(current_policy())}
     return render(request, "tickets/macro_edit.html", context, status=400 if form.errors else 200)
 
 

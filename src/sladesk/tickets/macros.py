@@ -13,6 +13,7 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 
 from sladesk.core.instants import from_us
+from sladesk.core.policy import Policy
 from sladesk.tickets import clocks, notices
 from sladesk.tickets.models import SavedReply, Ticket
 from sladesk.tickets.presenters import format_when, metric_label, policy_label
@@ -42,14 +43,9 @@ def fill(text: str, values: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
-def known(ticket: Ticket) -> list[tuple[str, str]]:
+def known(policy: Policy) -> list[tuple[str, str]]:
     """The placeholders and what they stand for (the supervisors' page lists them)."""
-    policy = clocks.policy_for(ticket) if ticket.pk else None
-    metrics = (
-        [(f"{{prazo_{n}}}", _("prazo de %(m)s") % {"m": metric_label(n, policy)}) for n in policy.metrics]
-        if policy
-        else []
-    )
+    metrics = [(f"{{prazo_{n}}}", _("prazo de %(m)s") % {"m": metric_label(n, policy)}) for n in policy.metrics]
     return [
         ("{solicitante}", _("o nome de quem abriu o chamado")), ("{chamado}", _("o número do chamado")),
         ("{assunto}", _("o assunto")), ("{cliente}", _("o cliente")), ("{prioridade}", _("a prioridade")), *metrics,
