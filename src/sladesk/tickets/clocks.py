@@ -87,7 +87,7 @@ def store_metrics(ticket: Ticket, evaluation: Evaluation, now: datetime) -> Cros
     policy = policy_for(ticket)
     existing = {m.name: m for m in ticket.metrics.all()}
     crossed = Crossed()
-    created = []
+    created: list[TicketMetric] = []
     for name, state in evaluation.metrics.items():
         row = existing.get(name) or TicketMetric(ticket=ticket, name=name)
         _copy(row, state, now, policy)
