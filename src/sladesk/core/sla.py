@@ -26,8 +26,10 @@ The reading is POLICY.md's:
   changes a metric anyway.
 
 The walk over the events finds, for one metric, the closed run segments, the
-open one (if running) and the state; it does not depend on the priority.
-Only then is the target chosen and the business time counted on its calendar.
+open one (if running) and the state; it does not depend on the priority, nor on
+the instants: only on the kinds of the events, so it is worked out once per
+sequence of kinds, in positions (0 the receipt, n the n-th event). Only then is
+the target chosen and the business time counted on its calendar.
 """
 
 from __future__ import annotations
@@ -119,6 +121,8 @@ def evaluate(policy: Policy, timeline: TimelineFields) -> Evaluation:
         if kind == "priority_set":
             current = set_to
     priority = current or policy.default_priority
+    # Position 0 is the receipt (and the priority given with it), position n the n-th event.
+    positions = (tuple(map(_kind, events)), (received_at, *map(_at, events), now), (initial, *map(_priority, events)))
     out: dict[str, MetricState] = {}
     for rules in _rules_of(policy):
         if channel not in rules.metric.channels:
@@ -126,11 +130,11 @@ def evaluate(policy: Policy, timeline: TimelineFields) -> Evaluation:
         elif excluded:
             out[rules.name] = rules.excluded
         else:
-            out[rules.name] = _metric(policy, rules, (received_at, initial, now), events, priority)
+            out[rules.name] = _metric(policy, rules, positions, priority)
     return Evaluation(priority, excluded, out)
 
 
-_at = itemgetter(0)
+_at, _kind, _priority = itemgetter(0), itemgetter(1), itemgetter(2)
 
 
 def _replies_read(policy: Policy, events: list[EventTuple]) -> list[EventTuple]:
@@ -162,7 +166,7 @@ class _Rules:
     event kind does to it, its states that depend on nothing else, and per priority its
     calendar and target."""
 
-    __slots__ = ("excluded", "initial", "kinds", "metric", "name", "not_applicable", "targets")
+    __slots__ = ("excluded", "initial", "kinds", "metric", "name", "not_applicable", "targets", "walks")
 
     def __init__(self, policy: Policy, metric: Metric) -> None:
         self.name, self.metric = metric.name, metric
@@ -182,6 +186,17 @@ class _Rules:
         self.not_applicable = MetricState(metric.name, NOT_APPLICABLE)
         self.excluded = MetricState(metric.name, EXCLUDED)
         self.targets: dict[str, tuple[Calendar, int, str]] = {}  # filled as priorities come
+        self.walks: dict[tuple[str, ...], _Walked] = {}  # by the kinds of the events, as they come
+
+    def walk(self, kinds: tuple[str, ...]) -> _Walked:
+        """``_walk`` over events of these kinds. A walk only records which event did what,
+        so it is done once per sequence of kinds (timelines come in few shapes), on positions."""
+        walked = self.walks.get(kinds)
+        if walked is None:
+            if len(self.walks) >= 4096:
+                self.walks.clear()
+            walked = self.walks[kinds] = _walk(self, kinds)
+        return walked
 
     def target(self, policy: Policy, priority: str) -> tuple[Calendar, int, str]:
         """(calendar, target in µs, calendar name) of the target for ``priority``."""
@@ -205,21 +220,25 @@ def _rules_of(policy: Policy) -> tuple[_Rules, ...]:
     return kept[1]
 
 
-def _walk(
-    rules: _Rules, received_at: int, initial: str | None, events: list[EventTuple]
-) -> tuple[int, list[tuple[int, int]], int, int | None, str | None, bool]:
-    """The metric's course over the events: its state at the end, its closed run segments
-    [start, end), the start of the open one (when running), when it stopped and under which
+# A walk's result, in positions (0 the receipt, n the n-th event): the state at the end, the
+# closed run segments [start, end), the start of the open one (when running), where it
+# stopped, whose priority was in force then, and whether it stopped while paused.
+_Walked = tuple[int, tuple[tuple[int, int], ...], int, int | None, int | None, bool]
+
+
+def _walk(rules: _Rules, kinds: tuple[str, ...]) -> _Walked:
+    """The metric's course over events of these kinds: its state at the end, its closed run
+    segments, the start of the open one (when running), when it stopped and under which
     priority, and whether it stopped while paused (no deadline was running then)."""
     does = rules.kinds
     state = rules.initial
     segments: list[tuple[int, int]] = []
-    open_start, stopped_at, stop_priority, stopped_paused = received_at, None, None, False
-    priority = initial
-    for t, kind, set_to in events:
+    open_start, stopped_at, stop_priority, stopped_paused = 0, None, None, False
+    priority = 0  # the position whose priority is in force: the receipt's, or a priority_set's
+    for t, kind in enumerate(kinds, 1):
         bits = does.get(kind, 0)
         if kind == "priority_set":
-            priority = set_to
+            priority = t
         elif bits & _ENDS:  # the first of final_on or stop_on stops it
             if state != _STOP:
                 if state == _RUN:
@@ -237,24 +256,24 @@ def _walk(
             state = _PAUSE
         elif state == _PAUSE and bits & _RESUMES:
             state, open_start = _RUN, t
-    return state, segments, open_start, stopped_at, stop_priority, stopped_paused
+    return state, tuple(segments), open_start, stopped_at, stop_priority, stopped_paused
 
 
-def _metric(
-    policy: Policy,
-    rules: _Rules,
-    timeline: tuple[int, str | None, int],  # received_at, initial priority, now
-    events: list[EventTuple],
-    current: str,
-) -> MetricState:
-    received_at, initial, now = timeline
-    state, segments, open_start, stopped_at, stop_priority, stopped_paused = _walk(rules, received_at, initial, events)
-    priority = (stop_priority or policy.default_priority) if state == _STOP else current
-    cal, goal, cal_name = rules.target(policy, priority)
+# The timeline by positions: the kinds of its events, the instant of each position (now
+# last) and the priority given at each.
+_Positions = tuple[tuple[str, ...], tuple[int, ...], tuple[str | None, ...]]
+
+
+def _metric(policy: Policy, rules: _Rules, positions: _Positions, current: str) -> MetricState:
+    kinds, at, priorities = positions
+    state, segments, opened, stopped, stop_priority, stopped_paused = rules.walk(kinds)
+    priority = (priorities[stop_priority or 0] or policy.default_priority) if state == _STOP else current
+    cal, goal, cal_name = rules.targets.get(priority) or rules.target(policy, priority)
     counted = 0
     crossing: int | None = None
-    last_start, last_counted = received_at, 0
-    for a, b in segments:
+    last_start, last_counted = at[0], 0
+    for i, j in segments:
+        a, b = at[i], at[j]
         d = cal.business_us(a, b)
         if crossing is None and counted + d >= goal:
             c = cal.add_us(a, goal - counted)
@@ -264,6 +283,7 @@ def _metric(
         counted += d
     name = rules.name
     if state == _RUN:
+        open_start, now = at[opened], at[-1]
         elapsed = counted + cal.business_us(open_start, now)
         remaining = max(goal - counted, 0)
         due = crossing if crossing is not None else cal.add_us(open_start, remaining)
@@ -276,8 +296,8 @@ def _metric(
         return MetricState(name, BREACHED, priority, cal_name, goal, counted, crossing, crossing)
     if state in (_PAUSE, _WAIT):  # not counting: a pause, or not started yet
         return MetricState(name, PAUSED, priority, cal_name, goal, counted, remaining_us=goal - counted)
-    if stopped_paused and stopped_at is not None:  # no deadline ran then: count on from the stop
-        due = cal.add_us(stopped_at, goal - counted)
+    if stopped_paused and stopped is not None:  # no deadline ran then: count on from the stop
+        due = cal.add_us(at[stopped], goal - counted)
     else:
         due = cal.add_us(last_start, goal - last_counted)
     return MetricState(name, MET, priority, cal_name, goal, counted, due)
