@@ -220,6 +220,9 @@ def test_j_and_k_move_in_the_queue_and_enter_opens(page: Page, world: World) -> 
     expect(page.locator("tr.current")).to_have_attribute("data-ticket", str(a.number))
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(f"/t/{a.code}/$"))
+    expect(page.locator("html")).to_have_attribute("data-keys", "ready")
+    page.locator("body").press("/")
+    expect(page.locator("header input[type=search]")).to_be_focused()
 
 
 def test_a_saved_reply_fills_the_text_and_picks_its_action(page: Page, world: World) -> None:
