@@ -106,7 +106,9 @@ def deployed(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_behind_a_tls_proxy_cookies_are_secure_hsts_is_sent_and_http_is_redirected(
     tmp_path: Path, deployed: None
 ) -> None:
-    result = run_sladesk("manage", "shell", "-c", PROBE, env=desk_env(tmp_path, SLADESK_HTTPS="true"))
+    env = desk_env(tmp_path, SLADESK_HTTPS="true")
+    assert run_sladesk("migrate", "-v", "0", env=env).returncode == 0  # as `sladesk up` does first
+    result = run_sladesk("manage", "shell", "-c", PROBE, env=env)
     assert result.returncode == 0, result.stderr.decode()
     seen = json.loads(result.stdout.decode().strip().splitlines()[-1])
     assert seen["plain"] == [301, "https://desk.example/login/"]
