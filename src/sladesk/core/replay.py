@@ -181,7 +181,7 @@ class _Json:
         return f'{{"priority":{priority},"metrics":{{{metrics}}}}}'.encode("latin-1")
 
     def _metric_text(self, m: MetricState) -> str:
-        parts = self._parts.get((m.name, m.state, m.priority, m.calendar)) or self._parts_of(m)
+        parts = self._parts.get(m[:4]) or self._parts_of(m)  # m[:4]: name, state, priority, calendar
         if len(parts) == 1:  # not applicable or excluded: the state alone
             return parts[0]
         head, tail, iso = parts

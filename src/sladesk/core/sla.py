@@ -111,18 +111,19 @@ def evaluate(policy: Policy, timeline: TimelineFields) -> Evaluation:
     events = sorted(events_in, key=_at)  # stable: same instant keeps list order
     if events and events[-1][0] > now:  # what happens after now is not known yet
         del events[bisect_right(events, now, key=_at) :]
-    events = _replies_read(policy, events)
-    exclude_on = policy.lifecycle.exclude_on
-    excluded = False
+    kinds = tuple(map(_kind, events))
+    if "resolved" in kinds and "customer_replied" in kinds:
+        events = _replies_read(policy, events)
+        kinds = tuple(map(_kind, events))
+    excluded = not policy.lifecycle.exclude_on.isdisjoint(kinds)
     current = initial
-    for _, kind, set_to in events:
-        if kind in exclude_on:
-            excluded = True
-        if kind == "priority_set":
-            current = set_to
+    if "priority_set" in kinds:
+        for _, kind, set_to in events:
+            if kind == "priority_set":
+                current = set_to
     priority = current or policy.default_priority
     # Position 0 is the receipt (and the priority given with it), position n the n-th event.
-    positions = (tuple(map(_kind, events)), (received_at, *map(_at, events), now), (initial, *map(_priority, events)))
+    positions = (kinds, (received_at, *map(_at, events), now), (initial, *map(_priority, events)))
     out: dict[str, MetricState] = {}
     for rules in _rules_of(policy):
         if channel not in rules.metric.channels:
