@@ -74,14 +74,15 @@ class IsoFormatter:
         self._starts: dict[int, tuple[datetime, timedelta | None] | None] = {}  # at each hour's start
 
     def __call__(self, instant: int) -> str:
-        hour, within = divmod(instant, HOUR_US)
+        # Seconds first: dividing by a million is one machine word, by HOUR_US it is not.
+        seconds, micro = divmod(instant, US)
+        hour, seconds = divmod(seconds, 3600)
         try:
             fixed = self._hours[hour]
         except KeyError:
             fixed = self._hour(hour)
         if fixed is None:
             return from_us(instant, self.zone).isoformat()
-        seconds, micro = divmod(within, US)
         if micro:
             return f"{fixed[0]}{_MINUTES_SECONDS[seconds]}.{micro:06d}{fixed[1]}"
         return fixed[0] + _MINUTES_SECONDS[seconds] + fixed[1]
