@@ -12,7 +12,9 @@ batches, the demo's bulk COPY, a merge moving messages) keeps it without knowing
   insertions are statement triggers over their transition tables (a COPY of 5,000 tickets is
   one refresh), updates row triggers that fire only when a searched column changed.
 - SQLite: the FTS5 table ``tickets_search(document)`` with ``rowid`` = the ticket's id and the
-  ``unicode61 remove_diacritics 2`` tokenizer (case and accents folded); row triggers.
+  ``unicode61 remove_diacritics 2`` tokenizer (case and accents folded); its row triggers are
+  ``tickets/search_index.py``'s, created after every ``migrate`` (not here: Django remakes a
+  SQLite table to change it, which drops its triggers).
 
 ASCII punctuation separates words on both ("ana.souza@acme.com.br" is five words, as FTS5 sees
 it). A phone adds its last 8 digits as a word: the number however it is typed. A document holds
@@ -154,87 +156,18 @@ PG_BACKWARD = [
 ]  # the unaccent extension stays: something else may use it
 
 # ---- SQLite ----------------------------------------------------------------------------------
-SQLITE_DOCUMENT = f"""
-substr(t.subject || ' ' || c.name || ' ' || c.code
-       || ' ' || r.name || ' ' || r.email || ' ' || r.phone_digits || ' ' || substr(r.phone_digits, -8)
-       || coalesce(' ' || a.name || ' ' || a.email || ' ' || a.phone_digits || ' ' || substr(a.phone_digits, -8), '')
-       || ' ' || t.description
-       || coalesce(' ' || (SELECT group_concat(body, ' ') FROM
-                           (SELECT m.body FROM tickets_message m WHERE m.ticket_id = t.id ORDER BY m.id)), ''),
-       1, {MAX_CHARS})
-"""
-
-
-def sqlite_refresh(where: str) -> list[str]:
-    """The two statements that write the documents of the tickets ``where`` selects (``t``)."""
-    return [
-        f"DELETE FROM tickets_search WHERE rowid IN (SELECT t.id FROM tickets_ticket t WHERE {where})",
-        f"""INSERT INTO tickets_search (rowid, document)
-        SELECT t.id, {SQLITE_DOCUMENT}
-        FROM tickets_ticket t
-        JOIN directory_customer c ON c.id = t.customer_id
-        JOIN directory_person r ON r.id = t.requester_id
-        LEFT JOIN directory_person a ON a.id = t.affected_person_id
-        WHERE {where}""",
-    ]
-
-
-def body(where: str) -> str:
-    """A trigger's body: the refresh of the tickets ``where`` selects."""
-    return "".join(f"\n        {sql};" for sql in sqlite_refresh(where))
-
-
-TICKET_CHANGED = """OLD.subject IS NOT NEW.subject OR OLD.description IS NOT NEW.description
-    OR OLD.customer_id IS NOT NEW.customer_id OR OLD.requester_id IS NOT NEW.requester_id
-    OR OLD.affected_person_id IS NOT NEW.affected_person_id"""
+# The table only: its triggers, and the documents of the tickets already there, are written after
+# every migrate by tickets/search_index.py (Django remakes SQLite tables, which drops triggers).
 SQLITE_FORWARD = [
     """CREATE VIRTUAL TABLE tickets_search USING fts5(
         document, tokenize = 'unicode61 remove_diacritics 2', detail = none)""",
-    f"""CREATE TRIGGER tickets_search_ticket_insert AFTER INSERT ON tickets_ticket BEGIN
-        {body("t.id = NEW.id")}
-    END""",
-    f"""CREATE TRIGGER tickets_search_ticket_update
-        AFTER UPDATE OF subject, description, customer_id, requester_id, affected_person_id ON tickets_ticket
-        WHEN {TICKET_CHANGED} BEGIN
-        {body("t.id = NEW.id")}
-    END""",
-    """CREATE TRIGGER tickets_search_ticket_delete AFTER DELETE ON tickets_ticket BEGIN
-        DELETE FROM tickets_search WHERE rowid = OLD.id;
-    END""",
-    f"""CREATE TRIGGER tickets_search_message_insert AFTER INSERT ON tickets_message BEGIN
-        {body("t.id = NEW.ticket_id")}
-    END""",
-    f"""CREATE TRIGGER tickets_search_message_update AFTER UPDATE OF body, ticket_id ON tickets_message
-        WHEN OLD.body IS NOT NEW.body OR OLD.ticket_id IS NOT NEW.ticket_id BEGIN
-        {body("t.id IN (OLD.ticket_id, NEW.ticket_id)")}
-    END""",
-    f"""CREATE TRIGGER tickets_search_message_delete AFTER DELETE ON tickets_message BEGIN
-        {body("t.id = OLD.ticket_id")}
-    END""",
-    f"""CREATE TRIGGER tickets_search_person_update AFTER UPDATE OF name, email, phone_digits ON directory_person
-        WHEN OLD.name IS NOT NEW.name OR OLD.email IS NOT NEW.email OR OLD.phone_digits IS NOT NEW.phone_digits BEGIN
-        {body("t.requester_id = NEW.id OR t.affected_person_id = NEW.id")}
-    END""",
-    f"""CREATE TRIGGER tickets_search_customer_update AFTER UPDATE OF name, code ON directory_customer
-        WHEN OLD.name IS NOT NEW.name OR OLD.code IS NOT NEW.code BEGIN
-        {body("t.customer_id = NEW.id")}
-    END""",
-    *sqlite_refresh("1"),
 ]
+SQLITE_TRIGGERS = (
+    "ticket_insert", "ticket_update", "ticket_delete", "message_insert", "message_update", "message_delete",
+    "person_update", "customer_update",
+)  # fmt: skip
 SQLITE_BACKWARD = [
-    *(
-        f"DROP TRIGGER tickets_search_{name}"
-        for name in (
-            "ticket_insert",
-            "ticket_update",
-            "ticket_delete",
-            "message_insert",
-            "message_update",
-            "message_delete",
-            "person_update",
-            "customer_update",
-        )
-    ),  # fmt: skip
+    *(f"DROP TRIGGER IF EXISTS tickets_search_{name}" for name in SQLITE_TRIGGERS),
     "DROP TABLE tickets_search",
 ]
 
