@@ -119,9 +119,10 @@ def find(
         tickets = tickets.filter(status__in=statuses)
     if before is not None:
         tickets = tickets.filter(pk__lt=before)
-    few = _few(query)
+    first = _first(query)
+    few = first if len(first) <= FEW else None
     if few is None and connection.vendor == "sqlite":
-        return _newest_first(tickets, query, before, limit)
+        return _newest_first(tickets, query, before, limit, first)
     return list(tickets.filter(_matching(query, few))[:limit])
 
 
@@ -133,28 +134,39 @@ def _few(query: Query) -> list[int] | None:
     and SQLite reads the index newest first (``_newest_first``). Asked alone, the planners
     cannot tell a word in 3 tickets from one in 30,000, and walking every ticket for 3 found
     costs as much as sorting 30,000."""
+    first = _first(query)
+    return first if len(first) <= FEW else None
+
+
+def _first(query: Query) -> list[int]:
+    """At most ``FEW + 1`` ids the index finds (on SQLite the newest first, as cheap)."""
     if not query.words and not query.phone:
         return []
     sql, params = _index_sql(query)
+    newest = " ORDER BY rowid DESC" if connection.vendor == "sqlite" else ""
     with connection.cursor() as cursor:
-        cursor.execute(f"{sql} LIMIT {FEW + 1}", params)
-        ids = [row[0] for row in cursor.fetchall()]
-    return ids if len(ids) <= FEW else None
+        cursor.execute(f"{sql}{newest} LIMIT {FEW + 1}", params)
+        return [row[0] for row in cursor.fetchall()]
 
 
-def _newest_first(tickets: QuerySet[Ticket], query: Query, before: int | None, limit: int) -> list[Ticket]:
+def _newest_first(
+    tickets: QuerySet[Ticket], query: Query, before: int | None, limit: int, first: list[int]
+) -> list[Ticket]:
     """SQLite, a text found in many tickets: FTS5 hands its ids newest first (its lists are in
-    rowid order), a batch at a time, each batch 4 times the last, until ``limit`` of them pass
+    rowid order), a batch at a time (the first: ``first``, the ids ``_first`` read, unless the
+    page starts ``before`` an id), each batch 4 times the last, until ``limit`` of them pass
     ``tickets``' filters (who may see, status) or the index has no more. The ticket numbered as
     the text says is taken in the batch whose ids it falls between."""
     sql, params = _index_sql(query)
     found: list[Ticket] = []
-    size, high = limit * 4, before
+    size, high = len(first), before
     while True:
-        below = "" if high is None else f" AND rowid < {int(high)}"
-        with connection.cursor() as cursor:
-            cursor.execute(f"{sql}{below} ORDER BY rowid DESC LIMIT {size}", params)
-            ids = [row[0] for row in cursor.fetchall()]
+        if high is None:
+            ids = first
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(f"{sql} AND rowid < {int(high)} ORDER BY rowid DESC LIMIT {size}", params)
+                ids = [row[0] for row in cursor.fetchall()]
         low = ids[-1] if len(ids) == size else 0
         batch = Q(pk__in=RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)]))
         if query.number is not None:
