@@ -162,7 +162,7 @@ def _replay_batch(policy, stream, replay_lines) -> int:  # type: ignore[no-untyp
         if error:
             errors += 1
             print(f"sladesk: {error}", file=sys.stderr)
-        if len(chunk) >= 4096:
+        if len(chunk) >= 256:  # a few hundred KB: written while still in the CPU's cache
             out.write(b"\n".join(chunk) + b"\n")
             chunk.clear()
     if chunk:

@@ -136,6 +136,9 @@ class _Table:
     ends: list[int]
     cum_start: list[int]  # business time from the start of the covered range to each start
     cum_end: list[int]
+    # cum_start[i] - starts[i]: B(t) = t + base[i] inside interval i, so the single calls
+    # count business time with one addition
+    base: list[int] = field(default_factory=list)
     arrays: _Arrays | None = None  # the same four as numpy arrays, for the bulk methods
 
 
@@ -202,7 +205,8 @@ class BusinessCalendar:
         safe_lo = self._instant(date(lo + 1, 1, 3), 0)
         safe_hi = self._instant(date(hi - 1, 12, 30), 0)
         starts, ends = [a for a, _ in intervals], [b for _, b in intervals]
-        return _Table(lo, hi, safe_lo, safe_hi, starts, ends, cum_start, cum_end)
+        base = [c - a for c, a in zip(cum_start, starts, strict=True)]
+        return _Table(lo, hi, safe_lo, safe_hi, starts, ends, cum_start, cum_end, base)
 
     @staticmethod
     def _append(intervals: list[tuple[int, int]], a: int, b: int) -> None:
@@ -268,17 +272,15 @@ class BusinessCalendar:
         t = self._table
         if not (t.safe_lo <= start and end < t.safe_hi):
             t = self._covering(t, start, end)
-        # _b(t, end) - _b(t, start), inline: every open clock counts its business time here
+        # B(end) - B(start) on table t: every open clock counts its business time here
         starts = t.starts
         i = bisect_right(starts, end) - 1
         business = 0
         if i >= 0:
-            stop = t.ends[i]
-            business = t.cum_start[i] + (end if end < stop else stop) - starts[i]
+            business = end + t.base[i] if end < t.ends[i] else t.cum_end[i]
             i = bisect_right(starts, start, 0, i + 1) - 1  # start < end: at or before i
             if i >= 0:
-                stop = t.ends[i]
-                business -= t.cum_start[i] + (start if start < stop else stop) - starts[i]
+                business -= start + t.base[i] if start < t.ends[i] else t.cum_end[i]
         self._last_business = (start, end, business)
         return business
 
@@ -292,18 +294,13 @@ class BusinessCalendar:
         if not (t.safe_lo <= start < t.safe_hi):
             t = self._covering(t, start)
         while True:
-            # _b(t, start) + duration, inline: this is the hot path of every deadline
-            starts = t.starts
-            i = bisect_right(starts, start) - 1
-            if i < 0:
-                target = duration
-            else:
-                end = t.ends[i]
-                target = t.cum_start[i] + (start if start < end else end) - starts[i] + duration
+            # B(start) + duration, then the first instant whose B reaches it: every deadline
+            i = bisect_right(t.starts, start) - 1
+            before = 0 if i < 0 else (start + t.base[i] if start < t.ends[i] else t.cum_end[i])  # B(start)
+            target = before + duration
             cum_end = t.cum_end
             if target <= cum_end[-1]:
-                j = bisect_left(cum_end, target)
-                instant = starts[j] + target - t.cum_start[j]
+                instant = target - t.base[bisect_left(cum_end, target)]
                 self._last_add = (start, duration, instant)
                 return instant
             # A larger table may start earlier (another thread covered older years), so
@@ -362,15 +359,6 @@ class BusinessCalendar:
         a_starts, _, cum_start, cum_end = arrays
         j = np.searchsorted(cum_end, target, side="left")
         return np.where(durations > 0, a_starts[j] + target - cum_start[j], starts)
-
-
-def _b(t: _Table, instant: int) -> int:
-    """Business time from the start of ``t``'s covered range to ``instant``."""
-    i = bisect_right(t.starts, instant) - 1
-    if i < 0:
-        return 0
-    end = t.ends[i]
-    return t.cum_start[i] + (instant if instant < end else end) - t.starts[i]
 
 
 def _b_many(arrays: _Arrays, instants: NDArray[np.int64]) -> NDArray[np.int64]:
