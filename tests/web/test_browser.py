@@ -142,7 +142,9 @@ def test_the_queue_refreshes_itself(page: Page, world: World) -> None:
     open_ticket(world.gabriela, "Primeiro")
     log_in(page, "ana@sladesk.example")
     expect(page.locator("table.queue")).to_contain_text("Primeiro")
-    page.wait_for_function("typeof window.sladeskRefreshQueue === 'function'")  # the script is deferred
+    # the script is deferred; a marker, not wait_for_function (its polling evaluates a string,
+    # which the Content-Security-Policy refuses)
+    page.locator("html[data-queue-js=ready]").wait_for(state="attached")
     open_ticket(world.gabriela, "Chegou agora")
     page.evaluate("window.sladeskRefreshQueue()")
     expect(page.locator("table.queue")).to_contain_text("Chegou agora")

@@ -20,6 +20,7 @@
       .catch(function () { /* offline: try again at the next tick */ });
   }
   window.sladeskRefreshQueue = refresh; // for the browser tests, and for the console
+  document.documentElement.setAttribute("data-queue-js", "ready"); // for the browser tests
   setInterval(refresh, seconds * 1000);
   document.addEventListener("visibilitychange", function () { if (!document.hidden) refresh(); });
 })();
