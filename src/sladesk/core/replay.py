@@ -275,7 +275,7 @@ def replay_lines(policy: Policy, lines: Iterable[bytes]) -> Iterator[tuple[bytes
     """
     write = _Json(policy).line
     for number, line in enumerate(lines, 1):
-        if not line.strip():
+        if not line or line.isspace():  # blank: skipped (isspace reads no further than the first character)
             continue
         try:
             result = _replay(policy, orjson.loads(line), timeline_from_batch, write)
