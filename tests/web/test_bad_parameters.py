@@ -56,7 +56,7 @@ def test_a_bad_queue_parameter_is_ignored(world: World, query: str) -> None:
 
 def test_the_cursor_the_desk_writes_still_pages() -> None:
     assert queue_.parse_cursor("1772546400000000.42") is not None
-    assert queue_.parse_cursor("n.7") == (None, 7)
+    assert queue_.parse_cursor("n.7") == queue_.Cursor("n", None, 7)
     for bad in ("1" * 40 + ".1", "253402300800000000.1", "1.²", "x.y", "1.", ".1", "1.1.1", "n.-3"):
         assert queue_.parse_cursor(bad) is None, bad
 

@@ -213,3 +213,47 @@ def test_it_ignores_a_broken_cursor(world: World) -> None:
     open_ticket(world.gabriela, "Erro ao salvar")
     response = client_for(world.ana).get(QUEUE, {"after": "x.y"})
     assert rows(response) != []
+
+
+def test_it_shows_views_with_their_counts_and_puts_the_long_breached_last(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
+    time_machine.move_to(WED_10, tick=False)
+    old = open_ticket(world.gabriela, "old", priority="P3", received_at=WED_10 - timedelta(days=7))
+    soon = open_ticket(world.gabriela, "soon", priority="P2", received_at=WED_10 - timedelta(hours=1))
+    later = open_ticket(world.beatriz, "later", priority="P3")  # reply due 12:00: not within 2 h
+    urgent = open_ticket(world.beatriz, "urgent", channel="phone", priority="P1")
+    actions.do_assign_ticket(soon, world.ana, world.ana)
+    client = client_for(world.ana)
+    response = client.get(QUEUE)
+    # the one breached a week ago comes after every ticket that can still be saved
+    assert rows(response)[-1] == old.number
+    assert rows(response)[0] == soon.number
+    counts = {v["key"]: v["count"] for v in response.context["views"]}
+    assert counts == {"": 4, "mine": 1, "unassigned": 3, "risk": 1, "breached": 1, "urgent": 1, "long": 1}
+    html = response.content.decode()
+    assert "Meus chamados" in html and "Sem responsável" in html
+    assert "4 chamados nesta visão" in html
+    assert rows(client.get(QUEUE, {"view": "long"})) == [old.number]
+    assert rows(client.get(QUEUE, {"view": "urgent"})) == [urgent.number]
+    assert rows(client.get(QUEUE, {"view": "mine"})) == [soon.number]
+    assert rows(client.get(QUEUE, {"view": "risk"})) == [soon.number]
+    one = client.get(QUEUE, {"view": "breached", "partial": "1"}).content.decode()
+    assert "1 chamado nesta visão" in one
+    assert later.number in rows(client.get(QUEUE, {"view": "nonsense"}))
+
+
+def test_it_pages_by_keyset_into_the_long_breached(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
+    time_machine.move_to(WED_10, tick=False)
+    for i in range(3):
+        open_ticket(world.gabriela, f"old{i}", priority="P3", received_at=WED_10 - timedelta(days=7 - i))
+    held = open_ticket(world.gabriela, "held", priority="P3", received_at=WED_10 - timedelta(days=1))
+    actions.do_hold_ticket(held, world.ana, "?")
+    open_ticket(world.gabriela, "new", priority="P3")
+    profile = profile_of(world.ana)
+    seen, after = [], ""
+    for _ in range(5):
+        page = queue_.page(profile, world.ana, queue_.Filters(after=after), WED_10, columns=["reply"], size=2)
+        seen += [r.ticket.subject for r in page.rows]
+        after = page.next_after
+        if not after:
+            break
+    assert seen == ["new", "held", "old0", "old1", "old2"]

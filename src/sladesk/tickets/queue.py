@@ -3,8 +3,11 @@
 Pages are keyset pages (``after`` = the last row's position), never OFFSET, and
 nothing is counted: the first page of 100,000 tickets costs what the last does.
 The order is ``next_due_at`` (indexed) then ``id``; tickets with no running
-deadline (all paused or stopped) come last, by ``id``. That is two range scans,
-the second only when the first does not fill the page.
+deadline (all paused or stopped) come next, by ``id``; tickets whose deadline passed more
+than ``LONG_BREACHED`` ago come last (what can still be saved first), by ``next_due_at``.
+That is up to three range scans, each only when the ones before do not fill the page.
+
+Views (``view=``) are named filters shown with their counts, all counted in one query.
 """
 
 from __future__ import annotations
@@ -12,11 +15,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, Q, QuerySet, prefetch_related_objects
 from django.http import QueryDict
 
 from sladesk.core.instants import from_us, to_us
@@ -35,13 +38,16 @@ NO_PARTNER = "-"  # the partner filter's value for self-service customers
 NOBODY = "-"  # the assignee filter's value for unassigned tickets
 MINE = "me"
 NO_PRIORITY = "-"
+AT_RISK = timedelta(hours=2)  # "Em risco": a running deadline within this
+LONG_BREACHED = timedelta(hours=24)  # past its deadline longer than this: its own view, last by default
+VIEWS = ("mine", "unassigned", "risk", "breached", "urgent", "long")
 
 
 # What a parameter may look like: ASCII digits only (str.isdigit also takes "²" and "٣",
 # which int() or the database then refuse), within what the columns hold.
 ID = re.compile(r"[1-9][0-9]{0,9}")
 MAX_ID = 2**31 - 1  # the primary keys are 32-bit integers on PostgreSQL
-CURSOR = re.compile(r"(n|-?[0-9]{1,18})\.([1-9][0-9]{0,18})")
+CURSOR = re.compile(r"(n|L?-?[0-9]{1,18})\.([1-9][0-9]{0,18})")
 MAX_PK = 2**63 - 1
 
 
@@ -69,6 +75,7 @@ class Filters:
     status: str = ""
     assignee: str = ""
     breached: bool = False
+    view: str = ""
     after: str = ""
 
     @classmethod
@@ -84,10 +91,11 @@ class Filters:
             status=status if status in OPEN_STATUSES else "",
             assignee=assignee if assignee in (MINE, NOBODY) or parse_id(assignee) is not None else "",
             breached=params.get("breached") in ("1", "on", "true"),
+            view=params.get("view", "") if params.get("view", "") in VIEWS else "",
             after=after if parse_cursor(after) is not None else "",
         )
 
-    def query(self, after: str = "") -> str:
+    def query(self, after: str = "", *, with_view: bool = True) -> str:
         """The filters as a query string (for the next page and the refresh)."""
         q = QueryDict(mutable=True)
         for key in ("customer", "partner", "priority", "status", "assignee"):
@@ -95,6 +103,8 @@ class Filters:
                 q[key] = getattr(self, key)
         if self.breached:
             q["breached"] = "1"
+        if self.view and with_view:
+            q["view"] = self.view
         if after:
             q["after"] = after
         return q.urlencode()
@@ -104,7 +114,36 @@ class Filters:
         return any((self.customer, self.partner, self.priority, self.status, self.assignee, self.breached))
 
 
-def _filter(qs: QuerySet[Ticket], f: Filters, user: User, now: datetime) -> QuerySet[Ticket]:
+def view_filters(user: User, now: datetime, policy: Policy) -> dict[str, Q]:
+    """Each view as a condition on an open ticket (the queue's indexed columns only but "Estourados",
+    which also takes a metric recorded breached)."""
+    return {
+        "mine": Q(assignee=user),
+        "unassigned": Q(assignee__isnull=True),
+        "risk": Q(next_due_at__gte=now, next_due_at__lt=now + AT_RISK),
+        "breached": Q(next_due_at__lt=now) | breached_filter(now),
+        "urgent": Q(priority=urgent_priority(policy)),
+        "long": Q(next_due_at__lt=now - LONG_BREACHED),
+    }
+
+
+def urgent_priority(policy: Policy) -> str:
+    """The policy's first (most urgent) priority: the "P1" view."""
+    return next(iter(policy.priorities))
+
+
+def counts(profile: StaffProfile, user: User, f: Filters, now: datetime, policy: Policy) -> dict[str, int]:
+    """How many tickets each view holds under the other filters, and ``""`` all of them: one query."""
+    base = _filter(visible_to(profile), f, user, now, policy, with_view=False)
+    aggregates = {name: Count("pk", filter=q) for name, q in view_filters(user, now, policy).items()}
+    return {name: int(n) for name, n in base.aggregate(all=Count("pk"), **aggregates).items()}
+
+
+def _filter(
+    qs: QuerySet[Ticket], f: Filters, user: User, now: datetime, policy: Policy, *, with_view: bool = True
+) -> QuerySet[Ticket]:
+    if f.view and with_view:
+        qs = qs.filter(view_filters(user, now, policy)[f.view])
     qs = qs.filter(status=f.status) if f.status else qs.filter(status__in=OPEN_STATUSES)
     if f.customer:
         qs = qs.filter(customer__code=f.customer)
@@ -125,24 +164,33 @@ def _filter(qs: QuerySet[Ticket], f: Filters, user: User, now: datetime) -> Quer
     return qs
 
 
-def parse_cursor(text: str) -> tuple[datetime | None, int] | None:
-    """``<due in µs>.<id>`` for a row with a deadline, ``n.<id>`` for one without; None for
-    anything else (a cursor the desk did not write, or an instant no calendar holds)."""
+@dataclass(frozen=True)
+class Cursor:
+    segment: str  # "t" a deadline still to save, "n" no running deadline, "L" long breached
+    due: datetime | None
+    pk: int
+
+
+def parse_cursor(text: str) -> Cursor | None:
+    """``<due in µs>.<id>`` for a row with a deadline, ``n.<id>`` for one without, ``L<due>.<id>``
+    for one long breached; None for anything else (a cursor the desk did not write, or an
+    instant no calendar holds)."""
     match = CURSOR.fullmatch(text)
     if match is None or int(match[2]) > MAX_PK:
         return None
     due, pk = match[1], int(match[2])
     if due == "n":
-        return None, pk
+        return Cursor("n", None, pk)
+    segment = "L" if due.startswith("L") else "t"
     try:
-        return from_us(int(due)), pk
+        return Cursor(segment, from_us(int(due.removeprefix("L"))), pk)
     except (OverflowError, OSError, ValueError):  # before year 1 or after 9999
         return None
 
 
-def cursor_of(ticket: Ticket) -> str:
+def cursor_of(ticket: Ticket, segment: str) -> str:
     due = "n" if ticket.next_due_at is None else str(to_us(ticket.next_due_at))
-    return f"{due}.{ticket.pk}"
+    return f"{'L' if segment == 'L' else ''}{due}.{ticket.pk}"
 
 
 @dataclass
@@ -170,30 +218,41 @@ def page(
     """One page of the queue, its badges computed from the stored metric rows (no per-row SQL).
 
     ``columns``: the metrics shown, in order (the current policy's)."""
-    base = _filter(visible_to(profile), f, user, now).select_related("customer", "requester", "assignee")
+    policy = current_policy()
+    base = _filter(visible_to(profile), f, user, now, policy).select_related("customer", "requester", "assignee")
     cursor = parse_cursor(f.after) if f.after else None
-    suspect = suspected_outage(current_policy())
+    suspect = suspected_outage(policy)
     # A request the intake took for an outage, with no priority confirmed yet, heads the first
     # page (whatever its deadline: its clocks run on the default priority until someone looks).
     flagged = list(base.filter(suspect).order_by("received_at", "pk")[:FLAGGED_MAX]) if cursor is None else []
     base = base.exclude(suspect)
-    tickets: list[Ticket] = []
-    if cursor is None or cursor[0] is not None:
-        timed = base.filter(next_due_at__isnull=False)
-        if cursor is not None:
-            due, pk = cursor
-            timed = timed.filter(Q(next_due_at__gt=due) | Q(next_due_at=due, pk__gt=pk))
-        tickets = list(timed.order_by("next_due_at", "pk")[: size + 1])
-    if len(tickets) <= size:
-        untimed = base.filter(next_due_at__isnull=True)
-        if cursor is not None and cursor[0] is None:
-            untimed = untimed.filter(pk__gt=cursor[1])
-        tickets += list(untimed.order_by("pk")[: size + 1 - len(tickets)])
+    cutoff = now - LONG_BREACHED
+    segments = {
+        "t": base.filter(next_due_at__gte=cutoff),
+        "n": base.filter(next_due_at__isnull=True),
+        "L": base.filter(next_due_at__lt=cutoff),
+    }
+    order = list(segments)
+    tickets: list[tuple[str, Ticket]] = []
+    for name in order[order.index(cursor.segment) if cursor else 0 :]:
+        if len(tickets) > size:
+            break
+        qs = segments[name]
+        if cursor is not None and cursor.segment == name:
+            qs = _after(qs, cursor)
+        keys = ("pk",) if name == "n" else ("next_due_at", "pk")
+        tickets += [(name, t) for t in qs.order_by(*keys)[: size + 1 - len(tickets)]]
     more = len(tickets) > size
-    tickets = tickets[:size]
-    prefetch_related_objects([*flagged, *tickets], "metrics")
-    rows = _rows(flagged, columns, now, flagged=True) + _rows(tickets, columns, now)
-    return Page(rows, cursor_of(tickets[-1]) if more and tickets else "")
+    shown = [t for _, t in tickets[:size]]
+    prefetch_related_objects([*flagged, *shown], "metrics")
+    rows = _rows(flagged, columns, now, flagged=True) + _rows(shown, columns, now)
+    return Page(rows, cursor_of(shown[-1], tickets[size - 1][0]) if more and shown else "")
+
+
+def _after(qs: QuerySet[Ticket], cursor: Cursor) -> QuerySet[Ticket]:
+    if cursor.due is None:
+        return qs.filter(pk__gt=cursor.pk)
+    return qs.filter(Q(next_due_at__gt=cursor.due) | Q(next_due_at=cursor.due, pk__gt=cursor.pk))
 
 
 FLAGGED_MAX = 20

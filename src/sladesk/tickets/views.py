@@ -68,8 +68,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     filters = queue_.Filters.from_query(request.GET, profile, policy)
     columns = list(policy.metrics)
     page = queue_.page(profile, _user(request), filters, now, columns=columns)
+    counts = queue_.counts(profile, _user(request), filters, now, policy)
     context = {
         "page": page,
+        "views": _views(filters, counts, policy),
+        "count": counts[filters.view or "all"],
         "filters": filters,
         "now": now,
         "refresh": REFRESH_SECONDS,
@@ -84,6 +87,30 @@ def queue(request: HttpRequest) -> HttpResponse:
     context["MINE"], context["NOBODY"], context["NO_PARTNER"] = queue_.MINE, queue_.NOBODY, queue_.NO_PARTNER
     context["NO_PRIORITY"] = queue_.NO_PRIORITY
     return render(request, "tickets/queue.html", context)
+
+
+def _views(filters: queue_.Filters, counts: dict[str, int], policy: Policy) -> list[dict[str, Any]]:
+    """The queue's views as links: name, count, the query that opens it, whether it is open."""
+    names = {
+        "": _("Todos"),
+        "mine": _("Meus chamados"),
+        "unassigned": _("Sem responsável"),
+        "risk": _("Em risco (2 h)"),
+        "breached": _("Estourados"),
+        "urgent": queue_.urgent_priority(policy),
+        "long": _("Estourados há mais de 24 h"),
+    }
+    others = filters.query(with_view=False)
+    return [
+        {
+            "key": key,
+            "label": label,
+            "count": counts[key or "all"],
+            "query": "&".join(q for q in (others, f"view={key}" if key else "") if q),
+            "current": key == filters.view,
+        }
+        for key, label in names.items()
+    ]
 
 
 class BulkForm(django_forms.Form):
