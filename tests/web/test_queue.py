@@ -257,3 +257,27 @@ def test_it_pages_by_keyset_into_the_long_breached(world: World, time_machine) -
         if not after:
             break
     assert seen == ["new", "held", "old0", "old1", "old2"]
+
+
+def test_it_sorts_by_a_column_with_pages_by_number(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
+    time_machine.move_to(WED_10, tick=False)
+    a = open_ticket(world.gabriela, "a", priority="P3", received_at=WED_10 - timedelta(hours=3))
+    b = open_ticket(world.beatriz, "b", priority="P1", channel="phone", received_at=WED_10 - timedelta(hours=1))
+    c = open_ticket(world.carla, "c", priority="P2", received_at=WED_10 - timedelta(hours=2))
+    client = client_for(world.ana)
+    assert rows(client.get(QUEUE, {"sort": "priority"})) == [b.number, c.number, a.number]
+    assert rows(client.get(QUEUE, {"sort": "-received"})) == [b.number, c.number, a.number]
+    assert rows(client.get(QUEUE, {"sort": "received"})) == [a.number, c.number, b.number]
+    names = [r.ticket.customer.name for r in client.get(QUEUE, {"sort": "customer"}).context["page"].rows]
+    assert names == sorted(names)
+    html = client.get(QUEUE, {"sort": "priority", "view": "unassigned"}).content.decode()
+    assert 'aria-sort="ascending"' in html
+    profile = profile_of(world.ana)
+    seen, number = [], "1"
+    while number:
+        f = queue_.Filters(sort="received", number=int(number))
+        page = queue_.page(profile, world.ana, f, WED_10, columns=["reply"], size=2)
+        seen += [r.ticket.number for r in page.rows]
+        number = page.next_after
+    assert seen == [a.number, c.number, b.number]
+    assert rows(client.get(QUEUE, {"sort": "received", "n": "2"})) == []  # 3 tickets: one page of 50

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, F, Q, QuerySet, prefetch_related_objects
 from django.http import QueryDict
 
 from sladesk.core.instants import from_us, to_us
@@ -40,6 +40,14 @@ MINE = "me"
 NO_PRIORITY = "-"
 AT_RISK = timedelta(hours=2)  # "Em risco": a running deadline within this
 LONG_BREACHED = timedelta(hours=24)  # past its deadline longer than this: its own view, last by default
+# Column sorts other than the deadline's: plain offset pages (``n=`` the page number).
+SORTS: dict[str, tuple[Any, ...]] = {
+    "priority": (F("priority").asc(), F("next_due_at").asc(nulls_last=True), "pk"),
+    "received": ("received_at", "pk"),
+    "-received": ("-received_at", "-pk"),
+    "customer": ("customer__name", F("next_due_at").asc(nulls_last=True), "pk"),
+}
+MAX_PAGE = 10_000
 VIEWS = ("mine", "unassigned", "risk", "breached", "urgent", "long")
 
 
@@ -76,6 +84,8 @@ class Filters:
     assignee: str = ""
     breached: bool = False
     view: str = ""
+    sort: str = ""
+    number: int = 1  # the page's number under a column sort
     after: str = ""
 
     @classmethod
@@ -92,10 +102,12 @@ class Filters:
             assignee=assignee if assignee in (MINE, NOBODY) or parse_id(assignee) is not None else "",
             breached=params.get("breached") in ("1", "on", "true"),
             view=params.get("view", "") if params.get("view", "") in VIEWS else "",
+            sort=params.get("sort", "") if params.get("sort", "") in SORTS else "",
+            number=min(parse_id(params.get("n", "")) or 1, MAX_PAGE),
             after=after if parse_cursor(after) is not None else "",
         )
 
-    def query(self, after: str = "", *, with_view: bool = True) -> str:
+    def query(self, after: str = "", *, with_view: bool = True, with_sort: bool = True) -> str:
         """The filters as a query string (for the next page and the refresh)."""
         q = QueryDict(mutable=True)
         for key in ("customer", "partner", "priority", "status", "assignee"):
@@ -105,7 +117,11 @@ class Filters:
             q["breached"] = "1"
         if self.view and with_view:
             q["view"] = self.view
-        if after:
+        if self.sort and with_sort:
+            q["sort"] = self.sort
+        if after and self.sort:
+            q["n"] = after  # a page number under a column sort
+        elif after:
             q["after"] = after
         return q.urlencode()
 
@@ -220,6 +236,8 @@ def page(
     ``columns``: the metrics shown, in order (the current policy's)."""
     policy = current_policy()
     base = _filter(visible_to(profile), f, user, now, policy).select_related("customer", "requester", "assignee")
+    if f.sort:
+        return _sorted_page(base, f, columns, now, size)
     cursor = parse_cursor(f.after) if f.after else None
     suspect = suspected_outage(policy)
     # A request the intake took for an outage, with no priority confirmed yet, heads the first
@@ -247,6 +265,16 @@ def page(
     prefetch_related_objects([*flagged, *shown], "metrics")
     rows = _rows(flagged, columns, now, flagged=True) + _rows(shown, columns, now)
     return Page(rows, cursor_of(shown[-1], tickets[size - 1][0]) if more and shown else "")
+
+
+def _sorted_page(base: QuerySet[Ticket], f: Filters, columns: list[str], now: datetime, size: int) -> Page:
+    """A page under a column sort: OFFSET paging (the sorts are for looking, the queue's default
+    order for working), ``next_after`` the next page's number."""
+    start = (f.number - 1) * size
+    tickets = list(base.order_by(*SORTS[f.sort])[start : start + size + 1])
+    shown = tickets[:size]
+    prefetch_related_objects(shown, "metrics")
+    return Page(_rows(shown, columns, now), str(f.number + 1) if len(tickets) > size else "")
 
 
 def _after(qs: QuerySet[Ticket], cursor: Cursor) -> QuerySet[Ticket]:

@@ -77,9 +77,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         "now": now,
         "refresh": REFRESH_SECONDS,
         "columns": [short_metric_label(name, policy) for name in columns],
-        "refresh_query": filters.query(filters.after),
+        "refresh_query": filters.query(str(filters.number) if filters.sort and filters.number > 1 else filters.after),
         "next_query": filters.query(page.next_after),
         "first_query": filters.query(),
+        "sorts": _sorts(filters),
     }
     if request.GET.get("partial"):
         return render(request, "tickets/_queue_table.html", context)
@@ -108,6 +109,27 @@ def _views(filters: queue_.Filters, counts: dict[str, int], policy: Policy) -> l
             "count": counts[key or "all"],
             "query": "&".join(q for q in (others, f"view={key}" if key else "") if q),
             "current": key == filters.view,
+        }
+        for key, label in names.items()
+    ]
+
+
+def _sorts(filters: queue_.Filters) -> list[dict[str, Any]]:
+    """The queue's column sorts as links (the deadline's is the default order)."""
+    names = {
+        "": _("Prazo"),
+        "priority": _("Prioridade"),
+        "-received": _("Recebido (mais novos)"),
+        "received": _("Recebido (mais antigos)"),
+        "customer": _("Cliente"),
+    }
+    others = filters.query(with_sort=False)
+    return [
+        {
+            "key": key,
+            "label": label,
+            "query": "&".join(q for q in (others, f"sort={key}" if key else "") if q),
+            "current": key == filters.sort,
         }
         for key, label in names.items()
     ]
