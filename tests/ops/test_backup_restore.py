@@ -57,6 +57,12 @@ def email() -> bytes:
     return bytes(m)
 
 
+RAW_SHA = (
+    "import hashlib; from sladesk.intake.models import InboundMail; "
+    "print(hashlib.sha256(InboundMail.objects.get().raw_bytes()).hexdigest())"
+)
+
+
 def desk(data: Path, *args: str, stdin: bytes | None = None) -> str:
     result = run_sladesk(*args, stdin=stdin, env={"SLADESK_DATA_DIR": str(data), "DATABASE_URL": ""})
     assert result.returncode == 0, result.stderr.decode()
@@ -84,7 +90,7 @@ def test_a_backup_restored_into_a_fresh_directory_is_the_same_desk(tmp_path: Pat
     assert before["attachments"] == [{"name": "erro.pdf", "size": len(PDF), "content_type": "application/pdf"}]
     kept = files(data)
     assert any(name.startswith("attachments/") for name in kept)
-    assert any(name.startswith("mail/") for name in kept)
+    raw = desk(data, "manage", "shell", "-c", RAW_SHA)  # the email as received: in its row (the database)
     assert "secret_key" in kept
 
     run_block("back up", {"SLADESK_DATA_DIR": str(data), "BACKUP": str(backup)})
@@ -97,5 +103,6 @@ def test_a_backup_restored_into_a_fresh_directory_is_the_same_desk(tmp_path: Pat
     assert after == before
     assert after["status"] == "resolved"
     assert files(restored) == kept
+    assert desk(restored, "manage", "shell", "-c", RAW_SHA) == raw and len(raw.split()[-1]) == 64
     for path in [restored, *restored.rglob("*")]:
         assert path.stat().st_mode & 0o077 == 0, path
