@@ -11,7 +11,9 @@ from sladesk.core.policy import default_policy_text, load_default_policy, parse_
 from sladesk.tickets.presenters import (
     MetricView,
     badge,
+    days_text,
     duration_text,
+    format_when,
     metric_label,
     policy_label,
     policy_text,
@@ -113,3 +115,33 @@ def test_templates_say_a_policy_label_with_the_label_filter() -> None:
     with translation.override("en"):
         assert template.render(context) == "Phone · Portal"
     assert policy_label(POLICY.scope.categories["usage_question"]) == "Dúvida de uso"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "business", "text"),
+    [
+        (8 * 3600, True, "8 h úteis"),
+        (9 * 3600, True, "1 dia útil"),
+        (13 * 3600, True, "1 dia útil e 4 h"),
+        (89 * 9 * 3600 + 3600, True, "89 dias úteis"),
+        (30 * 3600, False, "1 dia e 6 h"),
+    ],
+)
+def test_it_writes_long_overdue_times_in_days(seconds: int, business: bool, text: str) -> None:
+    assert days_text(seconds, 9 if business else 24, business) == text
+
+
+def test_it_says_a_long_breach_in_business_days(time_machine) -> None:  # type: ignore[no-untyped-def]
+    now = datetime(2027, 7, 14, 10, 0, tzinfo=BRT)
+    time_machine.move_to(now, tick=False)
+    b = badge(view("running", WED_10), POLICY, now)
+    assert b.detail.startswith("há ") and b.detail.endswith(" dias úteis")
+
+
+def test_it_writes_dates_beyond_this_week_with_their_year_and_saturday_with_its_accent(time_machine) -> None:  # type: ignore[no-untyped-def]
+    time_machine.move_to(WED_10, tick=False)
+    assert format_when(WED_10 + timedelta(days=3), short=True) == "Sáb 06/03 10:00"
+    assert format_when(WED_10 + timedelta(days=5), short=True) == "Seg 08/03/2027 10:00"
+    assert format_when(WED_10 - timedelta(days=400), short=True) == "Ter 27/01/2026 10:00"
+    with translation.override("en"):
+        assert format_when(WED_10 + timedelta(days=3), short=True).startswith("Sat")

@@ -12,8 +12,8 @@ from functools import lru_cache
 from typing import Any
 
 from django.utils import timezone
-from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
-from django.utils.translation import get_language, gettext_noop, pgettext
+from django.utils.dates import MONTHS_3
+from django.utils.translation import get_language, gettext_noop, ngettext, pgettext
 from django.utils.translation import gettext as _
 
 from sladesk.core.instants import to_us
@@ -158,11 +158,27 @@ def badge(metric: MetricView, policy: Policy, now: datetime, label: str | None =
     return Badge(metric.name, label, tone, status, detail, None if tone == ON_HOLD else metric.due)
 
 
+def days_text(seconds: int, day_hours: float, business: bool) -> str:
+    """A duration past a day of its calendar in days ("89 dias úteis"), with the hours while it is
+    under 3 days ("1 dia útil e 4 h"); under a day, as ``duration_text``."""
+    day_s = int(day_hours * 3600) or 86400
+    if seconds < day_s:
+        return duration_text(seconds, business)
+    days, hours = seconds // day_s, seconds % day_s // 3600
+    if business:
+        text = ngettext("%(d)d dia útil", "%(d)d dias úteis", days) % {"d": days}
+    else:
+        text = ngettext("%(d)d dia", "%(d)d dias", days) % {"d": days}
+    return _("%(days)s e %(h)d h") % {"days": text, "h": hours} if days < 3 and hours else text
+
+
 def _running(metric: MetricView, policy: Policy, now: datetime, business: bool) -> tuple[str, str]:
     assert metric.due is not None
     if now > metric.due:
         overdue = calendar_seconds(policy, metric.calendar, metric.due, now)
-        return LATE, _("há %(time)s") % {"time": duration_text(overdue, business)}
+        spec = policy.calendars.get(metric.calendar)
+        day_hours = spec.day_hours if spec is not None else 24
+        return LATE, _("há %(time)s") % {"time": days_text(overdue, day_hours, business)}
     left = calendar_seconds(policy, metric.calendar, now, metric.due)
     used = 1 - left / metric.target_s if metric.target_s else 1
     tone = AT_RISK if used >= AT_RISK_USED else ON_TRACK
@@ -236,18 +252,34 @@ def _words(language: str) -> tuple[str, str, tuple[str, ...], tuple[str, ...]]:
     return (
         when_format(short=True),
         when_format(short=False),
-        tuple(str(WEEKDAYS_ABBR[i]).capitalize() for i in range(7)),
+        tuple(str(day) for day in _weekdays()),
         tuple(str(MONTHS_3[i]).capitalize() for i in range(1, 13)),
     )
 
 
+def _weekdays() -> tuple[str, ...]:
+    """Monday first; ours, not Django's pt-BR "Sab" (without its accent)."""
+    return (
+        pgettext("weekday", "Seg"),
+        pgettext("weekday", "Ter"),
+        pgettext("weekday", "Qua"),
+        pgettext("weekday", "Qui"),
+        pgettext("weekday", "Sex"),
+        pgettext("weekday", "Sáb"),
+        pgettext("weekday", "Dom"),
+    )
+
+
 def format_when(moment: datetime, short: bool = False) -> str:
-    """An instant in the current time zone (America/Sao_Paulo), e.g. "Qua 03/03/2027 16:00".
+    """An instant in the current time zone (America/Sao_Paulo), e.g. "Qua 03/03/2027 16:00";
+    ``short`` leaves the year out only within the current week ("Qua 03/03 16:00").
 
     The queue formats hundreds of instants; this does in a few microseconds what
     ``django.utils.dateformat`` does for the few characters the formats use."""
     local = timezone.localtime(moment)
     short_fmt, long_fmt, weekdays, months = _words(get_language() or "pt-br")
+    if short and local.isocalendar()[:2] != timezone.localtime().isocalendar()[:2]:
+        short = False  # another week: with its year
     parts = {
         "D": weekdays[local.weekday()], "d": f"{local.day:02d}", "j": str(local.day), "m": f"{local.month:02d}",
         "M": months[local.month - 1], "Y": str(local.year), "H": f"{local.hour:02d}", "i": f"{local.minute:02d}",
