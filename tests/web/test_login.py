@@ -121,3 +121,18 @@ def test_logging_in_to_ones_own_account_does_not_reset_a_spray(world: World, per
     for i in range(15, 19):
         assert login(client, f"user{i}@sladesk.example", "Senha123!").status_code == 200
     assert login(client, "user19@sladesk.example", "Senha123!").status_code == 429
+
+
+def test_it_takes_the_email_in_any_case_from_an_email_field(world: World) -> None:
+    client = Client()
+    response = login(client, "  Ana@SLADESK.example ", PASSWORD)
+    assert response.status_code == 302 and client.get("/").status_code == 200
+    html = Client().get(LOGIN).content.decode()
+    assert 'type="email"' in html and 'autocapitalize="off"' in html
+
+
+def test_a_lockout_counts_the_email_in_any_case(world: World) -> None:
+    client = Client()
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        login(client, "ana@sladesk.example" if i % 2 else "ANA@sladesk.example", "errada")
+    assert login(client, "Ana@Sladesk.Example", PASSWORD).status_code == 429

@@ -117,6 +117,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # one office behind one address is not locked out together
 AXES_LOCKOUT_CALLABLE = "sladesk.config.views.locked_out"  # the login page says when it is locked
 AXES_VERBOSE = False
+AXES_USERNAME_CALLABLE = "sladesk.config.views.axes_username"  # the email's case is not another account
 AXES_HANDLER = "sladesk.config.lockout.SprayLockoutHandler"  # also a limit per address (password spraying)
 LOGIN_IP_FAILURE_LIMIT = env.integer("SLADESK_LOGIN_IP_FAILURE_LIMIT", 20, 1, 10_000)
 LOGIN_URL = "login"

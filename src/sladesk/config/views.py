@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -20,10 +21,27 @@ def _cooloff_minutes() -> int:
     return round(float(settings.AXES_COOLOFF_TIME) * 60)
 
 
+def login_name(text: Any) -> str:
+    """An email as typed at the login, as usernames are stored: lower-case, no surrounding spaces."""
+    return str(text or "").strip().lower()
+
+
+def axes_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str:
+    """django-axes' username (AXES_USERNAME_CALLABLE): "Ana@X" and "ana@x" are one account's attempts."""
+    return login_name((credentials or {}).get("username") or request.POST.get("username"))
+
+
+class LoginForm(auth_forms.AuthenticationForm):
+    def clean_username(self) -> str:
+        return login_name(self.cleaned_data.get("username"))
+
+
 class LoginView(auth_views.LoginView):
-    """Django's login, saying up front how many attempts lead to a lockout."""
+    """Django's login, saying up front how many attempts lead to a lockout; the email's case
+    does not matter."""
 
     redirect_authenticated_user = True
+    authentication_form = LoginForm
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
