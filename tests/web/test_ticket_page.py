@@ -6,10 +6,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from sladesk.intake.store import keep_attachment
 from sladesk.outbound.models import OutboxMessage
 from sladesk.tickets import actions
+from sladesk.tickets import timeline as timeline_
 from sladesk.tickets.models import Attachment, Message, Status, Ticket
 from tests.web.conftest import World, open_ticket
 from tests.web.test_queue import client_for
@@ -184,7 +186,7 @@ def test_the_ticket_page_query_count_is_bounded(world: World, django_assert_max_
     for i in range(10):
         actions.do_add_note(t, world.ana, f"nota {i}")
     client = client_for(world.ana)
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(22):  # 2 of them: the actors' names (staff, then people)
         client.get(page_of(t))
 
 
@@ -331,3 +333,27 @@ def test_a_customer_message_folds_its_quoted_history_away_keeping_it_on_the_page
     html = text_of(response)
     assert "Mostrar o histórico citado" in html and "&gt; Estamos verificando o servidor." in html
     assert t.messages.get(kind=Message.Kind.INBOUND, body=reply)  # the original, whole
+
+
+def test_the_timeline_names_people_and_the_system_and_who_recorded_a_customer_message(
+    world: World, time_machine
+) -> None:  # type: ignore[no-untyped-def]
+    time_machine.move_to(WED_10, tick=False)
+    t = open_ticket(world.gabriela, "Erro", priority="P2")
+    actions.do_reply_ticket(t, world.ana, "Olhando")
+    actions.do_hold_ticket(t, world.ana, "Qual loja?")
+    actions.do_add_customer_reply(t, world.ana, "Loja 3, ela ligou", person=world.gabriela)
+    time_machine.move_to(WED_10 + timedelta(days=7), tick=False)
+    actions.do_record_breaches(t.pk)
+    response = client_for(world.ana).get(page_of(t))
+    timeline = response.context["timeline"]
+    by_action = {e.action: e for e in timeline}
+    assert by_action["reply"].actor == "Ana Almeida"
+    recorded = next(e for e in timeline if e.body.startswith("Loja 3"))
+    assert (recorded.actor, recorded.recorded_by) == ("Gabriela Gomes", "Ana Almeida")
+    assert by_action["sla_breached"].actor == "sistema"
+    html = text_of(response)
+    assert "registrado por Ana Almeida" in html
+    assert "ana@sladesk.example" not in "".join(e.actor for e in timeline)
+    with translation.override("en"):
+        assert timeline_._actor("system", {}) == "system"

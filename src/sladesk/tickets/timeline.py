@@ -66,6 +66,7 @@ class Entry:
     sla: bool = False  # the event moves an SLA clock
     quoted: str = ""  # a customer message's quoted history and signature, folded away
     attachments: list[Attachment] = field(default_factory=list)
+    recorded_by: str = ""  # a customer's message an agent recorded (a phone call): the agent
 
     def show(self, body: str, kind: str) -> None:
         """The message's text: a customer's new part apart from what it quotes."""
@@ -80,6 +81,7 @@ def entries(
     """Events in order, each with its message and the files that came with it; messages with
     no event (if any) by time. ``described``: the request's own message (the created event's)."""
     people = _staff_names(events)
+    actors = _actor_names(events)
     told = _told(ticket) if any(e.action in ("sla_breached", "sla_warning") for e in events) else {}
     files: dict[int, list[Attachment]] = {}
     for a in attachments:
@@ -87,7 +89,7 @@ def entries(
             files.setdefault(a.message_id, []).append(a)
     out = []
     for e in events:
-        entry = _entry(ticket, e, policy, people)
+        entry = _entry(ticket, e, policy, people, actors)
         kind = {"sla_breached": "breach", "sla_warning": "warning"}.get(e.action)
         if kind and told.get((kind, e.at)):
             entry.changes.append((_("avisados"), "", ", ".join(told[kind, e.at])))
@@ -102,10 +104,16 @@ def entries(
     return out
 
 
-def _entry(ticket: Ticket, e: TicketEvent, policy: Policy, people: dict[str, dict[int, str]]) -> Entry:
-    entry = Entry(e.at, e.action, action_text(e.action), e.actor_label or _("sistema"), sla=bool(e.sla_type))
+def _entry(
+    ticket: Ticket, e: TicketEvent, policy: Policy, people: dict[str, dict[int, str]], actors: dict[str, str]
+) -> Entry:
+    actor = _actor(e.actor_label, actors)
+    entry = Entry(e.at, e.action, action_text(e.action), actor, sla=bool(e.sla_type))
     if e.message is not None:
         entry.show(e.message.body, e.message.kind)
+        person = e.message.author_person
+        if person is not None and e.actor_label not in ("", "system", person.email):
+            entry.actor, entry.recorded_by = person.name, actor
     elif e.action == "created":
         entry.show(ticket.description, Message.Kind.INBOUND)
     entry.changes = _changes(e, people, policy)
@@ -213,6 +221,25 @@ def _deadline_text(snapshot: dict[str, Any] | None) -> str:
 
 def _when(iso: str) -> str:
     return format_when(datetime.fromisoformat(iso))
+
+
+def _actor(label: str, names: dict[str, str]) -> str:
+    """Who did it, as the page says it: a name; the system in words ("sistema", "system")."""
+    if label in ("", "system"):
+        return _("sistema")
+    return names.get(label.lower(), label)
+
+
+def _actor_names(events: list[TicketEvent]) -> dict[str, str]:
+    """The events' actors (stored as emails, an audit code) by their names: staff first, then
+    the customers' people (2 queries at most)."""
+    emails = {e.actor_label.lower() for e in events if "@" in e.actor_label}
+    if not emails:
+        return {}
+    names = {p.email.lower(): p.name for p in Person.objects.filter(email__in=emails) if p.name}
+    for u in User.objects.filter(email__in=emails):
+        names[u.email.lower()] = u.get_full_name() or names.get(u.email.lower(), u.email)
+    return names
 
 
 def _staff_names(events: list[TicketEvent]) -> dict[str, dict[int, str]]:
