@@ -95,7 +95,9 @@ def test_a_vendedor_calling_from_their_number_is_told_who_may_open_tickets(world
 def test_it_refuses_a_gestor_without_a_seat_saying_how_many_seats_the_contract_has(world: World, time_machine) -> None:  # type: ignore[no-untyped-def]
     time_machine.move_to(SAT_NIGHT, tick=False)
     response = client_for(world.ana).post(PHONE, call(email="gerson@aurora.example"))
-    assert "cobre 2 usuário(s) de suporte" in response.content.decode()
+    html = response.content.decode()
+    assert "cobre 2 usuários de suporte" in html
+    assert 'id="seat-holders"' in html and "Gabriela Gomes" in html  # who to ask instead
     assert not Ticket.objects.exists()
 
 

@@ -8,6 +8,7 @@ from datetime import date
 
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from sladesk.directory.models import Contract, Customer, Person, digits
 
@@ -38,9 +39,12 @@ class Entitlement:
             )
         if self.reason == NO_SEAT and p is not None:
             seats = p.customer.contract.support_seats if hasattr(p.customer, "contract") else 0
-            return _(
-                "O seu contrato cobre %(seats)s usuário(s) de suporte e o seu usuário não é um deles. "
-                "Peça a um Gestor com assento de suporte que abra o chamado."
+            return ngettext(
+                "O seu contrato cobre %(seats)s usuário de suporte e o seu usuário não é ele. "
+                "Peça ao Gestor com assento de suporte que abra o chamado.",
+                "O seu contrato cobre %(seats)s usuários de suporte e o seu usuário não é um deles. "
+                "Peça a um Gestor com assento de suporte que abra o chamado.",
+                seats,
             ) % {"seats": seats}
         if self.reason == INACTIVE:
             return _("O seu cadastro está inativo. Peça ao Gestor da sua empresa que abra o chamado.")

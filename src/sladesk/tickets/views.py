@@ -638,12 +638,14 @@ def phone(request: HttpRequest) -> HttpResponse:
         context["form"] = PhoneForm(initial={**initial, **request.POST.dict()})
         email, phone = request.POST.get("email", ""), request.POST.get("phone", "")
         context["caller"] = _caller(profile, queue_.clean_param(email, 254), queue_.clean_param(phone, 40))
+        context["seat_holders"] = _seat_holders(context["caller"])
         return render(request, "tickets/phone.html", context)
     form = context["form"] = PhoneForm(request.POST or None, initial=initial)
     if request.method != "POST" or not form.is_valid():
         return render(request, "tickets/phone.html", context, status=400 if form.errors else 200)
     data = form.cleaned_data
     found = context["caller"] = _caller(profile, data["email"], data["phone"])
+    context["seat_holders"] = _seat_holders(found)
     affected = _affected(form, found.person) if found.ok else None
     if not found.ok or form.errors:
         return render(request, "tickets/phone.html", context, status=400 if form.errors else 200)
@@ -680,6 +682,15 @@ def _caller(profile: StaffProfile, email: str, phone: str) -> entitlement.Entitl
     if found.person is not None and not may_see_customer(profile, found.person.customer):
         return entitlement.Entitlement(SERVED_ELSEWHERE)
     return found
+
+
+def _seat_holders(found: entitlement.Entitlement) -> list[Person] | None:
+    """Who the agent may name to a refused caller of a known customer: its active Gestores with
+    a seat (None when there is nobody to name them to)."""
+    if found.ok or found.person is None:
+        return None
+    holders = Person.objects.filter(customer_id=found.person.customer_id, support_seat=True, is_active=True)
+    return list(holders.filter(role=Person.Role.GESTOR).order_by("name"))
 
 
 def _affected(form: PhoneForm, caller: Person | None) -> Person | None:
