@@ -152,10 +152,11 @@ def test_the_queue_refreshes_itself(page: Page, world: World) -> None:
 
 def test_the_desk_speaks_english_on_request(page: Page, world: World) -> None:
     log_in(page, "ana@sladesk.example")
-    page.select_option("#lang-select", "en")
-    page.get_by_role("button", name="Mudar").click()
+    page.get_by_role("button", name="English").click()  # one click
     expect(page.locator("h1")).to_have_text("Open tickets")
     expect(page.get_by_role("link", name="P1 call")).to_be_visible()
+    page.get_by_role("button", name="Português").click()
+    expect(page.locator("h1")).to_have_text("Fila de chamados abertos")
 
 
 def test_an_agent_releases_a_quarantined_email_and_follows_it_to_its_new_ticket(page: Page, world: World) -> None:

@@ -357,3 +357,10 @@ def test_the_timeline_names_people_and_the_system_and_who_recorded_a_customer_me
     assert "ana@sladesk.example" not in "".join(e.actor for e in timeline)
     with translation.override("en"):
         assert timeline_._actor("system", {}) == "system"
+
+
+def test_the_sla_panel_explains_its_three_deadlines_and_the_language_switch_is_one_button(world: World) -> None:
+    t = open_ticket(world.gabriela, "Erro", priority="P2")
+    html = text_of(client_for(world.ana).get(page_of(t)))
+    assert 'id="sla-help"' in html and "Atendimento: até alguém começar" in html
+    assert '<button type="submit" name="language" value="en"' in html
