@@ -364,3 +364,18 @@ def test_the_sla_panel_explains_its_three_deadlines_and_the_language_switch_is_o
     html = text_of(client_for(world.ana).get(page_of(t)))
     assert 'id="sla-help"' in html and "Atendimento: até alguém começar" in html
     assert '<button type="submit" name="language" value="en"' in html
+
+
+def test_a_field_error_sits_next_to_its_field(world: World) -> None:
+    t = open_ticket(world.gabriela, "Erro", priority="P2")
+    ana = client_for(world.ana)
+    response = act(ana, t, "reply", text="   ")
+    assert response.status_code == 400
+    html = text_of(response)
+    textarea = html.index('id="composer-text"')
+    error = html.index('id="composer-text-error"')
+    assert textarea < error < textarea + 2000  # right under the composer, not in the page's messages
+    assert 'aria-describedby="composer-text-error"' in html
+    assert not [m for m in response.context["messages"]]
+    linked = text_of(act(ana, t, "link", number="abc"))
+    assert 'id="link-number-error"' in linked

@@ -334,8 +334,10 @@ def act(request: HttpRequest, code: str, action: str) -> HttpResponse:
         raise Http404(action)
     form = spec.form(request.POST, ticket)
     if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(str(e) for e in errors))
+        placed = _field_errors({action: form})
+        for name, errors in form.errors.items():  # a field's error sits next to it; any other on top
+            if f"{_group(action)}_{name}" not in placed:
+                messages.error(request, " ".join(str(e) for e in errors))
         return render_detail(request, ticket, {action: form}, status=400)
     if request.POST.get("mode") == NOTE_MODE and action in PUBLIC_ACTIONS:
         messages.error(request, _("O editor está no modo nota interna: nada foi enviado ao cliente."))
@@ -354,6 +356,28 @@ def act(request: HttpRequest, code: str, action: str) -> HttpResponse:
     else:
         messages.success(request, str(spec.done))
     return redirect("tickets:detail", code=result.code)
+
+
+# The fields whose errors the ticket page shows next to them (the composer's text is one field
+# for every action it posts).
+PLACED_ERRORS = frozenset(
+    {"composer_text", "customer_reply_person", "customer_reply_text", "link_number", "merge_number"}
+)
+
+
+def _group(action: str) -> str:
+    return "composer" if action in COMPOSED else action
+
+
+def _field_errors(bound: dict[str, django_forms.Form]) -> dict[str, str]:
+    """``<form group>_<field>`` -> its errors in words, for the fields the page places them by."""
+    out = {}
+    for action, form in bound.items():
+        for name, errors in form.errors.items():
+            key = f"{_group(action)}_{name}"
+            if key in PLACED_ERRORS:
+                out[key] = " ".join(str(e) for e in errors)
+    return out
 
 
 NOTE_MODE = "note"
@@ -412,6 +436,7 @@ def render_detail(
         "sla": sla_panel(sla, running, policy, now),
         "sla_priority": sla["priority"],
         "forms": forms,
+        "field_errors": _field_errors(bound or {}),
         "missing": _missing(ticket, policy),
         "failed_emails": list(ticket.outboxmessage_set.filter(failed_at__isnull=False).order_by("pk")),
         "related": queries.visible_related(profile_of(request.user), ticket),  # never another partner's ticket
