@@ -8,6 +8,7 @@ import os
 import pytest
 from playwright.sync_api import Page, expect
 
+from sladesk.tickets import actions
 from tests.web.conftest import World, open_ticket
 from tests.web.test_browser import log_in, page  # noqa: F401  (the fixture)
 
@@ -47,3 +48,18 @@ def test_the_refresh_waits_while_the_agent_works_in_the_filters(page: Page, worl
     page.locator("#queue[data-refresh-paused]").wait_for(state="attached")
     expect(page.locator("table.queue")).not_to_contain_text("Chegou agora")
     assert page.evaluate("document.activeElement.name") == "priority"
+
+
+def test_an_agent_opens_a_view_and_sees_its_count(page: Page, world: World) -> None:  # noqa: F811
+    mine = open_ticket(world.gabriela, "Meu chamado", priority="P2")
+    open_ticket(world.beatriz, "De ninguém", priority="P3")
+    actions.do_assign_ticket(mine, world.ana, world.ana)
+    log_in(page, "ana@sladesk.example")
+    expect(page.locator('nav.views a[data-view="mine"] .count')).to_have_text("1")
+    page.locator('nav.views a[data-view="mine"]').click()
+    expect(page.locator('nav.views a[data-view="mine"]')).to_have_attribute("aria-current", "page")
+    expect(page.locator("#view-count")).to_have_text("1 chamado nesta visão")
+    expect(page.locator("table.queue")).to_contain_text("Meu chamado")
+    expect(page.locator("table.queue")).not_to_contain_text("De ninguém")
+    page.locator('#queue-sorts a[data-sort="priority"]').click()
+    expect(page.locator('nav.views a[data-view="mine"]')).to_have_attribute("aria-current", "page")  # kept
