@@ -32,6 +32,7 @@ def test_the_refresh_keeps_focus_and_announces_only_what_changed(page: Page, wor
     page.locator("#queue[data-refreshed]").wait_for(state="attached")
     expect(page.locator("table.queue")).to_contain_text("Chegou agora")
     expect(page.locator("#queue-news")).to_have_text("1 chamado novo")
+    expect(page.locator('nav.views a[data-view="all"] .count')).to_have_text("2")  # the views' counts too
     focused = page.evaluate(
         "document.activeElement.closest('tr') && document.activeElement.closest('tr').dataset.ticket"
     )

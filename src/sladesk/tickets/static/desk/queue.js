@@ -65,6 +65,13 @@
     return parts.join(" · ");
   }
 
+  function counts() {  // the views' counts, from the new table's hidden copy
+    box.querySelectorAll("#view-counts [data-view]").forEach(function (i) {
+      var c = document.querySelector('nav.views a[data-view="' + i.getAttribute("data-view") + '"] .count');
+      if (c) c.textContent = i.getAttribute("data-count");
+    });
+  }
+
   function refresh() {
     if (document.hidden) return;
     if (busy()) { box.setAttribute("data-refresh-paused", String(++count)); return; }
@@ -80,6 +87,7 @@
         var place = where(document.activeElement);
         box.innerHTML = html;
         refocus(place);
+        counts();
         var text = summary(before, tickets());
         if (news && text) news.textContent = text;
         box.setAttribute("data-refreshed", String(++count));
