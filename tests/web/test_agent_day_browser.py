@@ -193,6 +193,7 @@ def test_bulk_actions_in_the_queue_say_each_tickets_result(page: Page, world: Wo
     expect(page.locator("html")).to_have_attribute("data-bulk", "ready")
     for t in (a, b):
         page.locator(f"tr[data-ticket='{t.number}'] input[type=checkbox]").check()
+    page.locator("html[data-queue-js=ready]").wait_for(state="attached")  # the script is deferred
     page.evaluate("window.sladeskRefreshQueue()")  # the 30 s refresh keeps the selection
     expect(page.locator("#queue")).to_have_attribute("data-refreshed", re.compile(r"\d+"))
     expect(page.locator(f"tr[data-ticket='{a.number}'] input[type=checkbox]")).to_be_checked()

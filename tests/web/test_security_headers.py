@@ -167,6 +167,7 @@ def test_the_pages_work_under_the_policy_with_nothing_refused(watched: tuple[Pag
     page.fill("#id_password", PASSWORD)
     page.locator(".login form button[type=submit]").click()
     expect(page.locator(f"tr[data-ticket='{t.number}']")).to_be_visible()
+    page.locator("html[data-queue-js=ready]").wait_for(state="attached")  # the script is deferred
     page.evaluate("window.sladeskRefreshQueue()")  # the queue's script (a static file) runs
     expect(page.locator("#queue")).to_have_attribute("data-refreshed", re.compile(r"\d+"))
     for url in [f"/t/{t.code}/", "/phone/", "/directory/", "/directory/people/"]:
