@@ -292,3 +292,20 @@ class TicketLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.low_id} <-> {self.high_id}"
+
+
+class SavedFilter(models.Model):
+    """An agent's own queue filter, kept under a name: the queue's query string (its filters,
+    view and sort; never a page), shown beside the views."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters")
+    name = models.CharField(_("nome"), max_length=60)
+    query = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="saved_filter_name_per_owner")]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id}: {self.name}"

@@ -19,6 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,7 +33,7 @@ from sladesk.intake.store import attachment_path
 from sladesk.policies.service import current_policy
 from sladesk.staff.access import may_see_customer, profile_of
 from sladesk.staff.models import StaffProfile
-from sladesk.tickets import actions, bulk, clocks, macros, presence, preview, queries
+from sladesk.tickets import actions, bulk, clocks, macros, presence, preview, queries, saved_filters
 from sladesk.tickets import queue as queue_
 from sladesk.tickets import search as search_
 from sladesk.tickets.access import get_ticket_for_staff
@@ -46,7 +47,7 @@ from sladesk.tickets.forms import (
     PriorityForm,
     TextForm,
 )
-from sladesk.tickets.models import Attachment, Message, Ticket
+from sladesk.tickets.models import Attachment, Message, SavedFilter, Ticket
 from sladesk.tickets.presenters import policy_label, policy_text, short_metric_label, sla_panel
 from sladesk.tickets.timeline import entries
 
@@ -85,9 +86,35 @@ def queue(request: HttpRequest) -> HttpResponse:
     if request.GET.get("partial"):
         return render(request, "tickets/_queue_table.html", context)
     context["choices"] = queue_.choices(profile, policy)
+    context["saved_filters"] = list(SavedFilter.objects.filter(owner=_user(request)))
+    context["save_query"] = filters.query()
     context["MINE"], context["NOBODY"], context["NO_PARTNER"] = queue_.MINE, queue_.NOBODY, queue_.NO_PARTNER
     context["NO_PRIORITY"] = queue_.NO_PRIORITY
     return render(request, "tickets/queue.html", context)
+
+
+@login_required
+@require_POST
+def filter_save(request: HttpRequest) -> HttpResponse:
+    """Keep the queue's current filters under a name (the agent's own)."""
+    profile_of(request.user)
+    query = str(request.POST.get("query", ""))
+    try:
+        saved = saved_filters.do_save_filter(_user(request), str(request.POST.get("name", "")), query)
+    except saved_filters.FilterError as exc:
+        messages.error(request, str(exc))
+        return redirect(reverse("tickets:queue") + "?" + saved_filters.clean_query(query))
+    messages.success(request, _("Filtro “%(name)s” salvo.") % {"name": saved.name})
+    return redirect(reverse("tickets:queue") + "?" + saved.query)
+
+
+@login_required
+@require_POST
+def filter_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    profile_of(request.user)
+    if not saved_filters.do_remove_filter(_user(request), pk):
+        raise Http404("no such filter of yours")
+    return redirect("tickets:queue")
 
 
 def _views(filters: queue_.Filters, counts: dict[str, int], policy: Policy) -> list[dict[str, Any]]:
