@@ -6,12 +6,13 @@ import contextlib
 import os
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sladesk.core.calendar import BusinessCalendar, CalendarSpec
 from sladesk.core.policy import Policy, load_default_policy
@@ -116,6 +117,29 @@ def fresh_postgres(url: str) -> Iterator[None]:
             yield
         finally:
             admin.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+
+
+R = TypeVar("R")
+
+
+def each_database(
+    prefix: str, databases: Sequence[str], postgres_url: str,
+    run: Callable[[str, dict[str, str]], R], skipped: Callable[[str, str], R],
+) -> Iterator[R]:  # fmt: skip
+    """``run(name, env)`` on a fresh SQLite then a fresh PostgreSQL database, each with its own
+    data directory, yielded as each is measured; ``skipped(name, why)`` when PostgreSQL does not
+    answer."""
+    if "sqlite" in databases:
+        with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+            result = run("SQLite", environment(tmp, None))
+        yield result
+    if "postgresql" in databases:
+        try:
+            with fresh_postgres(postgres_url), tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+                result = run("PostgreSQL", environment(tmp, postgres_url))
+        except NoServer as exc:
+            result = skipped("PostgreSQL", f"{postgres_url} does not answer: {exc}")
+        yield result
 
 
 class QueryCounter:

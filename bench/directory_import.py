@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import Check, NoServer, child, environment, fresh_postgres, section
+from bench.common import Check, child, each_database, section
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/sladesk_bench_import"
@@ -155,31 +155,18 @@ def run_database(name: str, env: dict[str, str], people: int, stores: int) -> Da
     return result
 
 
-def run_sqlite(people: int, stores: int) -> DatabaseResult:
-    with tempfile.TemporaryDirectory(prefix="sladesk-bench-import-") as tmp:
-        return run_database("SQLite", environment(tmp, None), people, stores)
-
-
-def run_postgres(url: str, people: int, stores: int) -> DatabaseResult:
-    try:
-        with fresh_postgres(url), tempfile.TemporaryDirectory(prefix="sladesk-bench-import-") as tmp:
-            return run_database("PostgreSQL", environment(tmp, url), people, stores)
-    except NoServer as exc:
-        return DatabaseResult("PostgreSQL", people, skipped=f"{url} does not answer: {str(exc)[:200]}")
-
-
 def run_import(
     people: int = 100_000,
     stores: int = 50,
     databases: Sequence[str] = ("sqlite", "postgresql"),
     postgres_url: str = POSTGRES_URL,
 ) -> ImportResult:
-    results = []
-    if "sqlite" in databases:
-        results.append(run_sqlite(people, stores))
-    if "postgresql" in databases:
-        results.append(run_postgres(postgres_url, people, stores))
-    return ImportResult(people, stores, results)
+    results = each_database(
+        "sladesk-bench-import-", databases, postgres_url,
+        lambda name, env: run_database(name, env, people, stores),
+        lambda name, why: DatabaseResult(name, people, skipped=why),
+    )  # fmt: skip
+    return ImportResult(people, stores, list(results))
 
 
 # ---- the child: one import, inside Django -----------------------------------------------------

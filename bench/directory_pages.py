@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import Check, NoServer, QueryCounter, child, environment, fresh_postgres, section
+from bench.common import Check, QueryCounter, child, each_database, section
 from bench.directory_import import CONTRACT, PEOPLE_COLUMNS, people_rows, write_csv
 from bench.queue import percentile
 
@@ -148,28 +148,16 @@ def run_database(name: str, env: dict[str, str], people: int, requests: int) -> 
     return result
 
 
-def run_sqlite(people: int, requests: int) -> DatabaseResult:
-    with tempfile.TemporaryDirectory(prefix="sladesk-bench-pages-") as tmp:
-        return run_database("SQLite", environment(tmp, None), people, requests)
-
-
-def run_postgres(url: str, people: int, requests: int) -> DatabaseResult:
-    try:
-        with fresh_postgres(url), tempfile.TemporaryDirectory(prefix="sladesk-bench-pages-") as tmp:
-            return run_database("PostgreSQL", environment(tmp, url), people, requests)
-    except NoServer as exc:
-        return DatabaseResult("PostgreSQL", people, skipped=f"{url} does not answer: {exc}")
-
-
 def run_pages(
     people: int = 100_000, requests: int = 50, databases: Sequence[str] = ("sqlite", "postgresql"),
     postgres_url: str = POSTGRES_URL,
 ) -> Iterator[DatabaseResult]:  # fmt: skip
     """Each database's result as soon as it is measured."""
-    if "sqlite" in databases:
-        yield run_sqlite(people, requests)
-    if "postgresql" in databases:
-        yield run_postgres(postgres_url, people, requests)
+    yield from each_database(
+        "sladesk-bench-pages-", databases, postgres_url,
+        lambda name, env: run_database(name, env, people, requests),
+        lambda name, why: DatabaseResult(name, people, skipped=why),
+    )  # fmt: skip
 
 
 # ---- the child: inside Django, against the database its environment names ----------------------

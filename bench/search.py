@@ -25,13 +25,12 @@ import os
 import random
 import re
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.common import Check, NoServer, QueryCounter, child, environment, fresh_postgres, section
+from bench.common import Check, QueryCounter, child, each_database, section
 from bench.queue import SUPERVISOR, percentile
 
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/sladesk_bench_search"
@@ -159,28 +158,16 @@ def run_database(name: str, env: dict[str, str], tickets: int, requests: int) ->
     return result
 
 
-def run_sqlite(tickets: int, requests: int) -> DatabaseResult:
-    with tempfile.TemporaryDirectory(prefix="sladesk-bench-search-") as tmp:
-        return run_database("SQLite", environment(tmp, None), tickets, requests)
-
-
-def run_postgres(url: str, tickets: int, requests: int) -> DatabaseResult:
-    try:
-        with fresh_postgres(url), tempfile.TemporaryDirectory(prefix="sladesk-bench-search-") as tmp:
-            return run_database("PostgreSQL", environment(tmp, url), tickets, requests)
-    except NoServer as exc:
-        return DatabaseResult("PostgreSQL", tickets, skipped=f"{url} does not answer: {exc}")
-
-
 def run_search(
     tickets: int = 100_000, requests: int = 30, databases: Sequence[str] = ("sqlite", "postgresql"),
     postgres_url: str = POSTGRES_URL,
 ) -> Iterator[DatabaseResult]:  # fmt: skip
     """Each database's result as soon as it is measured."""
-    if "sqlite" in databases:
-        yield run_sqlite(tickets, requests)
-    if "postgresql" in databases:
-        yield run_postgres(postgres_url, tickets, requests)
+    yield from each_database(
+        "sladesk-bench-search-", databases, postgres_url,
+        lambda name, env: run_database(name, env, tickets, requests),
+        lambda name, why: DatabaseResult(name, tickets, skipped=why),
+    )  # fmt: skip
 
 
 # ---- the children: inside Django, against the database their environment names ----------------
