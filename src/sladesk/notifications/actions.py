@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from sladesk.notifications.models import Notification, Webhook, WebhookEvent
 from sladesk.staff.access import profile_of
-from sladesk.staff.models import StaffProfile
 
 
 class WebhookError(ValueError):
@@ -25,8 +24,7 @@ def do_read_notifications(user: User, now: datetime | None = None) -> int:
 
 
 def _supervisor(actor: User) -> None:
-    profile = profile_of(actor)
-    if profile.role not in (StaffProfile.Role.SUPERVISOR, StaffProfile.Role.ADMIN):
+    if not profile_of(actor).leads:
         raise PermissionDenied("only supervisors manage webhooks")
 
 

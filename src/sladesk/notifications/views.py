@@ -18,7 +18,6 @@ from sladesk.notifications.forms import WebhookForm
 from sladesk.notifications.models import Notification, Webhook, WebhookEvent
 from sladesk.notifications.queries import status_of
 from sladesk.staff.access import profile_of
-from sladesk.staff.models import StaffProfile
 from sladesk.tickets.clocks import policy_for
 from sladesk.tickets.presenters import metric_label
 
@@ -54,7 +53,7 @@ def read(request: HttpRequest) -> HttpResponse:
 
 def _supervisor(request: HttpRequest) -> User:
     user = _user(request)
-    if profile_of(user).role not in (StaffProfile.Role.SUPERVISOR, StaffProfile.Role.ADMIN):
+    if not profile_of(user).leads:
         raise PermissionDenied("only supervisors manage webhooks")
     return user
 

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from sladesk.staff.models import StaffProfile
 
-LEADS = (StaffProfile.Role.SUPERVISOR, StaffProfile.Role.ADMIN)
-
 
 def may_edit_rota(profile: StaffProfile) -> bool:
-    return profile.role in LEADS
+    return profile.leads
 
 
 def may_see_rota(profile: StaffProfile) -> bool:
@@ -22,7 +20,7 @@ def may_see_rota(profile: StaffProfile) -> bool:
 
 
 def may_supervise(profile: StaffProfile) -> bool:
-    return profile.role in LEADS
+    return profile.leads
 
 
 def may_be_on_call(profile: StaffProfile) -> bool:

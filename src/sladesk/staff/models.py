@@ -38,3 +38,9 @@ class StaffProfile(models.Model):
     @property
     def sees_every_customer(self) -> bool:
         return self.role != self.Role.PARTNER_AGENT
+
+    @property
+    def leads(self) -> bool:
+        """A supervisor or an admin: keeps the rota, the webhooks and the saved replies, and
+        sees the supervisor's view."""
+        return self.role in (self.Role.SUPERVISOR, self.Role.ADMIN)

@@ -29,7 +29,6 @@ from sladesk.directory.models import Person, Store
 from sladesk.outbound.headers import one_line
 from sladesk.policies.service import current_policy, current_version
 from sladesk.staff.access import may_see_customer, profile_of
-from sladesk.staff.models import StaffProfile
 from sladesk.tickets import clocks, notices, transitions
 from sladesk.tickets.models import (
     Attachment,
@@ -685,7 +684,7 @@ def do_open_call_ticket(*, actor: User, now: datetime | None = None, **values: A
 
 
 def _supervising(actor: User) -> None:
-    if profile_of(actor).role not in (StaffProfile.Role.SUPERVISOR, StaffProfile.Role.ADMIN):
+    if not profile_of(actor).leads:
         raise ActionError(FORBIDDEN, f"{actor} may not change saved replies: supervisors and admins do")
 
 

@@ -30,7 +30,7 @@ class SavedReplyForm(forms.Form):
 
 def _supervisor(request: HttpRequest) -> StaffProfile:
     profile = profile_of(request.user)
-    if profile.role not in (StaffProfile.Role.SUPERVISOR, StaffProfile.Role.ADMIN):
+    if not profile.leads:
         raise PermissionDenied("supervisors and admins keep the saved replies")
     return profile
 
