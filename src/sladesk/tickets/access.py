@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
@@ -20,3 +21,9 @@ def get_ticket_for_staff(request: HttpRequest, code: str) -> Ticket:
         "policy_version", "related_to",
     )  # fmt: skip
     return get_object_or_404(qs, code=code)
+
+
+def user_of(request: HttpRequest) -> User:
+    """The logged-in user (every desk view is behind ``login_required``)."""
+    assert isinstance(request.user, User)
+    return request.user

@@ -1,4 +1,5 @@
-"""The agent desk: the queue, the ticket page with its actions, the phone intake.
+"""The agent desk's ticket page with its actions (the queue, the phone intake and the search
+have their modules beside it: ``queue_views``, ``phone_views``, ``search_views``).
 
 Views are thin: who may see what is asked of ``staff.access`` (403 for anyone
 without a staff profile, 404 for a ticket of a customer one may not see); every
@@ -16,10 +17,8 @@ from typing import Any
 from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,182 +26,23 @@ from django.views.decorators.http import require_POST
 
 from sladesk.core.policy import Policy
 from sladesk.core.replay import evaluation_to_json
-from sladesk.directory import entitlement
-from sladesk.directory.models import Person
 from sladesk.intake.store import attachment_path
-from sladesk.policies.service import current_policy
-from sladesk.staff.access import may_see_customer, profile_of
-from sladesk.staff.models import StaffProfile
-from sladesk.tickets import actions, bulk, clocks, macros, presence, preview, queries, saved_filters
+from sladesk.staff.access import profile_of
+from sladesk.tickets import actions, clocks, macros, presence, preview, queries
 from sladesk.tickets import queue as queue_
-from sladesk.tickets import search as search_
-from sladesk.tickets.access import get_ticket_for_staff
+from sladesk.tickets.access import get_ticket_for_staff, user_of
 from sladesk.tickets.forms import (
     AffectedForm,
     AssignForm,
     CustomerReplyForm,
     EmptyForm,
     OutOfScopeForm,
-    PhoneForm,
     PriorityForm,
     TextForm,
 )
-from sladesk.tickets.models import Attachment, Message, SavedFilter, Ticket
-from sladesk.tickets.presenters import policy_label, policy_text, short_metric_label, sla_panel
+from sladesk.tickets.models import Attachment, Message, Ticket
+from sladesk.tickets.presenters import policy_label, policy_text, sla_panel
 from sladesk.tickets.timeline import entries
-
-REFRESH_SECONDS = 30
-
-
-def _user(request: HttpRequest) -> User:
-    """The logged-in user (every view here is behind ``login_required``)."""
-    assert isinstance(request.user, User)
-    return request.user
-
-
-# ---- the queue -------------------------------------------------------------------------
-@login_required
-def queue(request: HttpRequest) -> HttpResponse:
-    profile = profile_of(request.user)
-    policy = current_policy()
-    now = timezone.now()
-    filters = queue_.Filters.from_query(request.GET, profile, policy)
-    columns = list(policy.metrics)
-    page = queue_.page(profile, _user(request), filters, now, columns=columns)
-    counts = queue_.counts(profile, _user(request), filters, now, policy)
-    context = {
-        "page": page,
-        "views": _views(filters, counts, policy),
-        "count": counts[filters.view or "all"],
-        "filters": filters,
-        "now": now,
-        "refresh": REFRESH_SECONDS,
-        "columns": [short_metric_label(name, policy) for name in columns],
-        "refresh_query": filters.query(str(filters.number) if filters.sort and filters.number > 1 else filters.after),
-        "next_query": filters.query(page.next_after),
-        "first_query": filters.query(),
-        "sorts": _sorts(filters),
-    }
-    if request.GET.get("partial"):
-        return render(request, "tickets/_queue_table.html", context)
-    context["choices"] = queue_.choices(profile, policy)
-    context["saved_filters"] = list(SavedFilter.objects.filter(owner=_user(request)))
-    context["save_query"] = filters.query()
-    context["MINE"], context["NOBODY"], context["NO_PARTNER"] = queue_.MINE, queue_.NOBODY, queue_.NO_PARTNER
-    context["NO_PRIORITY"] = queue_.NO_PRIORITY
-    return render(request, "tickets/queue.html", context)
-
-
-@login_required
-@require_POST
-def filter_save(request: HttpRequest) -> HttpResponse:
-    """Keep the queue's current filters under a name (the agent's own)."""
-    profile_of(request.user)
-    query = str(request.POST.get("query", ""))
-    try:
-        saved = saved_filters.do_save_filter(_user(request), str(request.POST.get("name", "")), query)
-    except saved_filters.FilterError as exc:
-        messages.error(request, str(exc))
-        return redirect(reverse("tickets:queue") + "?" + saved_filters.clean_query(query))
-    messages.success(request, _("Filtro “%(name)s” salvo.") % {"name": saved.name})
-    return redirect(reverse("tickets:queue") + "?" + saved.query)
-
-
-@login_required
-@require_POST
-def filter_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    profile_of(request.user)
-    if not saved_filters.do_remove_filter(_user(request), pk):
-        raise Http404("no such filter of yours")
-    return redirect("tickets:queue")
-
-
-def _views(filters: queue_.Filters, counts: dict[str, int], policy: Policy) -> list[dict[str, Any]]:
-    """The queue's views as links: name, count, the query that opens it, whether it is open."""
-    names = {
-        "": _("Todos"),
-        "mine": _("Meus chamados"),
-        "unassigned": _("Sem responsável"),
-        "risk": _("Em risco (2 h)"),
-        "breached": _("Estourados"),
-        "urgent": queue_.urgent_priority(policy),
-        "long": _("Estourados há mais de 24 h"),
-    }
-    others = filters.query(with_view=False)
-    return [
-        {
-            "key": key,
-            "label": label,
-            "count": counts[key or "all"],
-            "query": "&".join(q for q in (others, f"view={key}" if key else "") if q),
-            "current": key == filters.view,
-        }
-        for key, label in names.items()
-    ]
-
-
-def _sorts(filters: queue_.Filters) -> list[dict[str, Any]]:
-    """The queue's column sorts as links (the deadline's is the default order)."""
-    names = {
-        "": _("Prazo"),
-        "priority": _("Prioridade"),
-        "-received": _("Recebido (mais novos)"),
-        "received": _("Recebido (mais antigos)"),
-        "customer": _("Cliente"),
-    }
-    others = filters.query(with_sort=False)
-    return [
-        {
-            "key": key,
-            "label": label,
-            "query": "&".join(q for q in (others, f"sort={key}" if key else "") if q),
-            "current": key == filters.sort,
-        }
-        for key, label in names.items()
-    ]
-
-
-class BulkForm(django_forms.Form):
-    """The queue's bulk action: which, on which tickets (their codes), with what."""
-
-    tickets = django_forms.MultipleChoiceField(label=gettext_lazy("Chamados"))
-    op = django_forms.ChoiceField(label=gettext_lazy("Ação"))
-    assignee = django_forms.ModelChoiceField(queryset=User.objects.filter(staff__isnull=False), required=False)
-    priority = django_forms.CharField(required=False, max_length=16)
-
-    def __init__(self, *args: Any, policy: Policy, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        tickets, op = self.fields["tickets"], self.fields["op"]
-        assert isinstance(tickets, django_forms.MultipleChoiceField) and isinstance(op, django_forms.ChoiceField)
-        codes = self.data.getlist("tickets") if isinstance(self.data, QueryDict) else []
-        tickets.choices = [(c, c) for c in codes[: bulk.MAX_TICKETS]]
-        op.choices = [(o, o) for o in bulk.OPERATIONS]
-        self.policy = policy
-
-    def clean(self) -> dict[str, Any] | None:
-        data = super().clean()
-        if data is not None and data.get("op") == bulk.PRIORITY and data.get("priority") not in self.policy.priorities:
-            self.add_error("priority", _("Escolha uma das prioridades."))
-        return data
-
-
-@login_required
-@require_POST
-def bulk_action(request: HttpRequest) -> HttpResponse:
-    """One action on the chosen tickets of the queue, each its own transaction and event; the
-    page says, ticket by ticket, what was done and what was refused and why."""
-    profile = profile_of(request.user)
-    form = BulkForm(request.POST, policy=current_policy())
-    if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(str(e) for e in errors))
-        return redirect("tickets:queue")
-    data = form.cleaned_data
-    do = bulk.operation(data["op"], _user(request), data.get("assignee"), data.get("priority", ""))
-    results = bulk.run(profile, data["tickets"], do)
-    rows = [(r, error_text(r.error, r.ticket) if r.error and r.ticket else "") for r in results]
-    done = sum(r.done for r in results)
-    return render(request, "tickets/bulk_result.html", {"rows": rows, "done": done, "refused": len(results) - done})
 
 
 # ---- the ticket page -------------------------------------------------------------------
@@ -370,12 +210,12 @@ def act(request: HttpRequest, code: str, action: str) -> HttpResponse:
         messages.error(request, _("O editor está no modo nota interna: nada foi enviado ao cliente."))
         return render_detail(request, ticket, {action: form}, status=409)
     try:
-        result = spec.run(ticket, _user(request), {**form.cleaned_data, "seen": seen_of(request)})
+        result = spec.run(ticket, user_of(request), {**form.cleaned_data, "seen": seen_of(request)})
     except actions.ActionError as exc:
         messages.error(request, error_text(exc, ticket))
         return render_detail(request, ticket, {action: form}, status=409, stale=isinstance(exc, actions.StaleError))
     if action in COMPOSED:
-        presence.drop_draft(ticket, _user(request))
+        presence.drop_draft(ticket, user_of(request))
     if result.pk != ticket.pk and action == "merge":
         messages.success(request, str(spec.done))
     elif result.pk != ticket.pk:
@@ -495,7 +335,7 @@ def _composer(
     if posted is not None:
         mode = NOTE_MODE if request.POST.get("mode") == NOTE_MODE else "public"
         return {"composer_text": posted, "mode": mode, "draft": None}
-    draft = presence.draft_of(ticket, _user(request))
+    draft = presence.draft_of(ticket, user_of(request))
     if draft is None:
         return {"composer_text": "", "mode": "public", "draft": None}
     return {"composer_text": draft.text, "mode": NOTE_MODE if draft.mode == NOTE_MODE else "public", "draft": draft}
@@ -511,7 +351,7 @@ def poll(request: HttpRequest, code: str) -> JsonResponse:
     not, or gone when the page closes); who else is, and whether the ticket changed since the
     event the page was rendered from (``seen``), by whom."""
     ticket = get_ticket_for_staff(request, code)
-    user, now = _user(request), timezone.now()
+    user, now = user_of(request), timezone.now()
     if request.POST.get("gone"):
         presence.left(ticket, user)
         return JsonResponse({"gone": True})
@@ -536,7 +376,7 @@ def draft(request: HttpRequest, code: str) -> JsonResponse:
     ticket = get_ticket_for_staff(request, code)
     mode = NOTE_MODE if request.POST.get("mode") == NOTE_MODE else "public"
     text = request.POST.get("text", "").replace("\x00", "")
-    presence.save_draft(ticket, _user(request), text, mode, timezone.now())
+    presence.save_draft(ticket, user_of(request), text, mode, timezone.now())
     return JsonResponse({"saved": bool(text.strip())})
 
 
@@ -673,114 +513,3 @@ def attachment(request: HttpRequest, code: str, pk: int) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-# ---- the phone intake ------------------------------------------------------------------
-@login_required
-def phone(request: HttpRequest) -> HttpResponse:
-    """A call: find the caller among the Gestores with a seat, then open the ticket with the
-    phone channel's priority (the first the policy gives it, as ``do_create_ticket`` does)."""
-    profile = profile_of(request.user)
-    initial = {"received_at": timezone.localtime().replace(second=0, microsecond=0)}
-    policy = current_policy()
-    if "phone" not in policy.channels:
-        raise Http404("the policy in force has no phone channel")
-    context = _phone_context(policy)
-    if request.method == "POST" and "check" in request.POST:  # only who is calling: nothing else needed yet
-        context["form"] = PhoneForm(initial={**initial, **request.POST.dict()})
-        email, phone = request.POST.get("email", ""), request.POST.get("phone", "")
-        context["caller"] = _caller(profile, queue_.clean_param(email, 254), queue_.clean_param(phone, 40))
-        context["seat_holders"] = _seat_holders(context["caller"])
-        return render(request, "tickets/phone.html", context)
-    form = context["form"] = PhoneForm(request.POST or None, initial=initial)
-    if request.method != "POST" or not form.is_valid():
-        return render(request, "tickets/phone.html", context, status=400 if form.errors else 200)
-    data = form.cleaned_data
-    found = context["caller"] = _caller(profile, data["email"], data["phone"])
-    context["seat_holders"] = _seat_holders(found)
-    affected = _affected(form, found.person) if found.ok else None
-    if not found.ok or form.errors:
-        return render(request, "tickets/phone.html", context, status=400 if form.errors else 200)
-    try:  # no priority given: the action gives the phone channel's (a P1 is then the caller's agent's)
-        ticket = actions.do_open_call_ticket(
-            actor=_user(request), requester=found.person, subject=data["subject"],
-            description=data["description"], received_at=data["received_at"], affected_person=affected,
-        )  # fmt: skip
-    except actions.ActionError as exc:
-        messages.error(request, _("Não foi possível abrir o chamado: %(detail)s") % {"detail": exc})
-        return render(request, "tickets/phone.html", context, status=409)
-    said = {"n": ticket.number, "priority": policy_label(policy.priorities[ticket.priority])}
-    messages.success(request, _("Chamado #%(n)s aberto (%(priority)s, telefone).") % said)
-    return redirect("tickets:detail", code=ticket.code)
-
-
-def _phone_context(policy: Policy) -> dict[str, Any]:
-    """The phone line: its number, and the priorities it takes (a call gets the first)."""
-    channel = policy.channels["phone"]
-    takes = [policy.priorities[name] for name in channel.priorities]
-    return {"number": channel.number, "priority": takes[0], "priorities": ", ".join(map(policy_label, takes))}
-
-
-# The caller is someone of a customer this (partner's) agent does not serve: the call goes to
-# the vendor's desk, which serves every customer. Nothing else is said: not who, not whose, not
-# whether they may open tickets (the vendor's desk finds that out).
-SERVED_ELSEWHERE = "served_elsewhere"
-
-
-def _caller(profile: StaffProfile, email: str, phone: str) -> entitlement.Entitlement:
-    """Who is calling, as far as this staff member may know. A person of a customer it does not
-    serve is neither named nor turned away: the agent hands the call to the vendor's desk."""
-    found = entitlement.check(email=email.strip(), phone=phone.strip(), today=timezone.localdate())
-    if found.person is not None and not may_see_customer(profile, found.person.customer):
-        return entitlement.Entitlement(SERVED_ELSEWHERE)
-    return found
-
-
-def _seat_holders(found: entitlement.Entitlement) -> list[Person] | None:
-    """Who the agent may name to a refused caller of a known customer: its active Gestores with
-    a seat (None when there is nobody to name them to)."""
-    if found.ok or found.person is None:
-        return None
-    holders = Person.objects.filter(customer_id=found.person.customer_id, support_seat=True, is_active=True)
-    return list(holders.filter(role=Person.Role.GESTOR).order_by("name"))
-
-
-def _affected(form: PhoneForm, caller: Person | None) -> Person | None:
-    """The affected user, a person of the caller's customer (a form error if there is none)."""
-    email = form.cleaned_data.get("affected_email")
-    if not email or caller is None:
-        return None
-    person = Person.objects.filter(customer_id=caller.customer_id, email__iexact=email).first()
-    if person is None:
-        form.add_error("affected_email", _("Não há ninguém com este e-mail em %(c)s.") % {"c": caller.customer})
-    return person
-
-
-# ---- search ----------------------------------------------------------------------------
-SEARCH_PAGE = 50
-
-
-@login_required
-def search(request: HttpRequest) -> HttpResponse:
-    """The header's box: "#1234" (or "1234") opens that ticket when the user may see it; any other
-    text lists the tickets it finds, of every state unless a status is chosen, newest first."""
-    profile = profile_of(request.user)
-    query = search_.parse(queue_.clean_param(request.GET.get("q", ""), search_.MAX_CHARS))
-    before = queue_.parse_id(request.GET.get("before", ""))
-    found = search_.jump(profile, query) if before is None else None
-    if found is not None:
-        return redirect("tickets:detail", code=found.code)
-    status = request.GET.get("status", "")
-    status = status if status in search_.STATUS_FILTERS else ""
-    tickets = search_.find(
-        profile, query, statuses=search_.STATUS_FILTERS[status], before=before, limit=SEARCH_PAGE + 1
-    )
-    context = {
-        "query": query,
-        "not_found": query.number is not None and before is None,  # same words: absent or another's
-        "status": status,
-        "statuses": search_.status_choices(),
-        "tickets": tickets[:SEARCH_PAGE],
-        "next_before": tickets[SEARCH_PAGE - 1].pk if len(tickets) > SEARCH_PAGE else None,
-    }
-    return render(request, "tickets/search.html", context)
