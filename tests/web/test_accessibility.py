@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page
 from sladesk.oncall.actions import do_set_oncall
 from sladesk.tickets import actions
 from sladesk.tickets.sweeps import sweep_deadlines
-from tests.web.conftest import PASSWORD, World, open_ticket
+from tests.web.conftest import PASSWORD, World, close_quietly, open_ticket
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,7 +27,7 @@ def page(browser: Browser, live_server) -> Iterator[Page]:  # type: ignore[no-un
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page
-    context.close()
+    close_quietly(context)
 
 
 def violations(page: Page) -> list[str]:

@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 from sladesk.tickets import actions
 from sladesk.tickets.actions import do_save_saved_reply
 from sladesk.tickets.models import Draft, Message, Ticket
-from tests.web.conftest import World, open_ticket
+from tests.web.conftest import World, close_quietly, open_ticket
 from tests.web.test_browser import log_in, page
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -130,7 +130,7 @@ def test_collision_who_else_is_here_and_a_change_under_the_page(
     expect(page.locator(".timeline")).to_contain_text("Vou responder")
     expect(page.locator("#composer-text")).to_have_value("Minha resposta para a Gabriela")
     expect(page.locator("#changed-notice")).to_be_hidden()
-    sam.context.close()
+    close_quietly(sam.context)
 
 
 def test_an_action_from_a_stale_page_is_refused_with_the_text_kept(page: Page, world: World) -> None:

@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 from sladesk.intake.process import process_message
 from sladesk.tickets.models import Ticket
 from tests.intake.conftest import email
-from tests.web.conftest import PASSWORD, World, open_ticket
+from tests.web.conftest import PASSWORD, World, close_quietly, open_ticket
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls of the test are still sync.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -30,7 +30,7 @@ def page(browser: Browser, live_server) -> Iterator[Page]:  # type: ignore[no-un
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page
-    context.close()
+    close_quietly(context)
 
 
 def log_in(page: Page, email: str, password: str = PASSWORD) -> None:

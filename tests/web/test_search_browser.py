@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from sladesk.tickets import actions
-from tests.web.conftest import PASSWORD, World, open_ticket
+from tests.web.conftest import PASSWORD, World, close_quietly, open_ticket
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -24,7 +24,7 @@ def page(browser: Browser, live_server) -> Iterator[Page]:  # type: ignore[no-un
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page
-    context.close()
+    close_quietly(context)
 
 
 def log_in(page: Page, email: str) -> None:

@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from sladesk.config.security import CONTENT_SECURITY_POLICY, client_address
 from tests.conftest import run_sladesk
-from tests.web.conftest import PASSWORD, World, open_ticket
+from tests.web.conftest import PASSWORD, World, close_quietly, open_ticket
 from tests.web.test_queue import client_for
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls of the test are still sync.
@@ -153,7 +153,7 @@ def watched(browser: Browser, live_server) -> Iterator[tuple[Page, list[str]]]: 
     refused: list[str] = []
     page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
     yield page, refused
-    context.close()
+    close_quietly(context)
 
 
 @pytest.mark.browser
