@@ -1,5 +1,8 @@
 """Holidays of a calendar: the ``holidays`` library by country and subdivision,
-plus the additions a policy lists (fixed dates, yearly dates, Easter offsets)."""
+plus the additions a policy lists (fixed dates, yearly dates, Easter offsets).
+
+The library is imported only when its answer is not in the cache (``holiday_cache``):
+a process that finds every year it needs there never imports it."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-import holidays as holidays_lib
+from sladesk.core.holiday_cache import holiday_cache, spec_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,22 +73,43 @@ def holidays_for(spec: HolidaySpec, years: range) -> dict[date, str]:
 def _year(spec: HolidaySpec, year: int) -> dict[date, str]:
     out: dict[date, str] = {}
     if spec.country:
-        lib = holidays_lib.country_holidays(
-            spec.country, subdiv=spec.subdivision, years=year, categories=spec.categories, language=spec.language
-        )
-        out.update(lib)
+        out.update(_library_year(spec.country, spec.subdivision, spec.categories, spec.language, year))
     for addition in spec.additions:
         for day in addition.dates(year):
             out.setdefault(day, addition.name)
     return out
 
 
+def _library_year(
+    country: str, subdivision: str | None, categories: tuple[str, ...], language: str | None, year: int
+) -> dict[date, str]:
+    """The library's holidays of one year, exactly as it gives them (from the cache when kept)."""
+    cache, key = holiday_cache(), spec_key(country, subdivision, categories, language)
+    kept = cache.year(key, year)
+    if kept is not None:
+        return kept
+    import holidays as holidays_lib
+
+    out: dict[date, str] = {}
+    out.update(
+        holidays_lib.country_holidays(country, subdiv=subdivision, years=year, categories=categories, language=language)
+    )
+    cache.keep_year(key, year, out)
+    return out
+
+
 def check_country(country: str, subdivision: str | None) -> str | None:
     """None when the library knows this country (and subdivision), else why not."""
+    cache = holiday_cache()
+    if cache.knows_country(country, subdivision):
+        return None
+    import holidays as holidays_lib
+
     try:
         holidays_lib.country_holidays(country, subdiv=subdivision, years=2026)
     except NotImplementedError:
         return f"the holidays library has no country {country!r}"
     except Exception as exc:  # the library raises plain errors for unknown subdivisions
         return str(exc)
+    cache.keep_country(country, subdivision)
     return None

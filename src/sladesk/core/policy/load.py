@@ -11,7 +11,6 @@ import re
 import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -179,7 +178,9 @@ def _english(r: _Reader, t: dict[str, Any], key: str, path: str) -> str:
 
 # ---- entry points -------------------------------------------------------------------
 def default_policy_text() -> str:
-    return resources.files("sladesk.core.policy").joinpath("default.toml").read_text(encoding="utf-8")
+    # A plain file beside this module (the package is never imported from a zip):
+    # importlib.resources would import zipfile and tempfile, a few ms of every start.
+    return Path(__file__).with_name("default.toml").read_text(encoding="utf-8")
 
 
 def load_default_policy() -> Policy:
