@@ -11,8 +11,11 @@ lock, so the directory cannot change under it; on PostgreSQL a change committed 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models.functions import Lower
 
+from sladesk import sql
 from sladesk.directory.models import Person
 from sladesk.intake.triage import Candidate
 
@@ -28,14 +31,39 @@ def begin() -> None:
     _people.clear()
 
 
+def _people_by_email(emails: list[str]) -> Iterable[Person]:
+    rows = Person.objects.select_related("customer__contract", "store").alias(lower_email=Lower("email"))
+    return rows.filter(lower_email__in=emails)
+
+
+_AFFECTED = sql.Prepared(
+    lambda customer, email: (
+        Person.objects.select_related("store")
+        .alias(lower_email=Lower("email"))
+        .filter(customer_id=customer, lower_email=email)
+    ),
+    customer=int,
+    email=str,
+)
+
+
+def read_senders(emails: Iterable[str]) -> None:
+    """The senders of a whole batch, read in one query (instead of one per email)."""
+    wanted = list(dict.fromkeys(e.strip().lower() for e in emails if e.strip()) - _senders.keys())
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        found = {p.email.strip().lower(): p for p in _people_by_email(chunk)}
+        for email in chunk:
+            _senders[email] = found.get(email)
+
+
 def sender(email: str) -> Person | None:
     """The person with this email (case-insensitive), customer, contract and store loaded."""
     email = email.strip().lower()
     if not email:
         return None
     if email not in _senders:
-        rows = Person.objects.select_related("customer__contract", "store").alias(lower_email=Lower("email"))
-        _senders[email] = rows.filter(lower_email=email).first()
+        _senders[email] = next(iter(_people_by_email([email])), None)
     return _senders[email]
 
 
@@ -53,5 +81,4 @@ def affected(customer_id: int, email: str) -> Person | None:
     email = email.strip().lower()
     if not email:
         return None
-    rows = Person.objects.select_related("store").alias(lower_email=Lower("email"))
-    return rows.filter(customer_id=customer_id, lower_email=email).first()
+    return _AFFECTED.first(customer=customer_id, email=email)

@@ -39,6 +39,7 @@ from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
+from sladesk import sql
 from sladesk.directory import entitlement
 from sladesk.directory.models import Person
 from sladesk.intake import directory_cache, replies, rows
@@ -135,6 +136,7 @@ def process_messages(batch: Sequence[Incoming]) -> list[Result]:
     files = dict(zip(big, keep_raws(big), strict=True))  # synced before anything refers to them
     mails = [_Mail(item.raw, _parse(item.raw), _new_row(item, files.get(item.raw))) for item in todo]
     directory_cache.begin()
+    directory_cache.read_senders(mail.msg.from_address for mail in mails)
     results: dict[int, Result] = {}
     with transaction.atomic(), policy_snapshot():  # the versions in force read once per batch
         events: list[MailEvent] = []
@@ -332,26 +334,24 @@ def _unauthenticated(mail: _Mail) -> bool:
 def _thread(msg: InboundMessage, sender: Person | None) -> Ticket | None:
     """The ticket this email answers: by a Message-ID the ticket knows (ours or the
     customer's), newest first; else by ``[#N]`` when the sender is of that ticket's customer."""
+    if sender is None:
+        return None
     ids = list(dict.fromkeys([*msg.in_reply_to, *reversed(msg.references)]))[:50]
     if ids:
-        known = dict(
-            OutboxMessage.objects.filter(message_id__in=ids, ticket__isnull=False).values_list(
-                "message_id", "ticket_id"
-            )
-        )
-        known |= dict(
-            InboundMail.objects.filter(message_id__in=ids, ticket__isnull=False).values_list("message_id", "ticket_id")
-        )
-        if sender is not None and known:
-            tickets = Ticket.objects.select_related("customer", "requester").in_bulk(set(known.values()))
-            for mid in ids:  # newest first: the first of the sender's customer
-                ticket = tickets.get(known.get(mid, 0))
-                if ticket is not None and ticket.customer_id == sender.customer_id:
-                    return ticket
+        known = rows.threads(ids, sender.customer_id)
+        for mid in ids:  # newest first: the first of the sender's customer
+            if mid in known:
+                return _TICKET.first(pk=known[mid])
     tag = TAG.search(msg.subject)
-    if tag and sender is not None:
-        return Ticket.objects.filter(number=int(tag.group(1)), customer_id=sender.customer_id).first()
+    if tag:
+        return _TAGGED.first(number=int(tag.group(1)), customer=sender.customer_id)
     return None
+
+
+_TICKET = sql.Prepared(lambda pk: Ticket.objects.select_related("customer", "requester").filter(pk=pk), pk=int)
+_TAGGED = sql.Prepared(
+    lambda number, customer: Ticket.objects.filter(number=number, customer_id=customer), number=int, customer=int
+)
 
 
 def _answer(mail: _Mail, ticket: Ticket, sender: Person | None) -> None:

@@ -11,10 +11,12 @@ import functools
 from collections.abc import Sequence
 from typing import Any, cast
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field
 
 from sladesk.intake.models import InboundMail, MailEvent
+from sladesk.outbound.models import OutboxMessage
+from sladesk.tickets.models import Ticket
 
 OUTCOME_FIELDS = ("outcome", "reason", "detail", "ticket", "auto_reply", "review")
 
@@ -49,25 +51,44 @@ def _update_sql(vendor: str) -> tuple[str, tuple[Field[Any, Any], ...]]:
 
 def insert(row: InboundMail) -> bool:
     """Insert ``row`` (its ``pk`` set) unless its duplicate key or its source is taken: then False."""
-    params = [f.get_db_prep_save(f.pre_save(row, True), connection) for f in _fields()]
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(connection.vendor), params)
+    db = connections[DEFAULT_DB_ALIAS]  # the thread's own, not the proxy (each attribute through it costs)
+    params = [f.get_db_prep_save(f.pre_save(row, True), db) for f in _fields()]
+    with db.cursor() as cursor:
+        cursor.execute(_insert_sql(db.vendor), params)
         found = cursor.fetchone()
     if found is None:
         return False
     row.pk = found[0]
-    row._state.adding, row._state.db = False, connection.alias
+    row._state.adding, row._state.db = False, db.alias
     return True
 
 
 def record(row: InboundMail) -> None:
     """Write the outcome of ``row`` (already inserted)."""
-    sql, fields = _update_sql(connection.vendor)
-    params = [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields]
-    with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]
+    sql, fields = _update_sql(db.vendor)
+    params = [f.get_db_prep_save(getattr(row, f.attname), db) for f in fields]
+    with db.cursor() as cursor:
         cursor.execute(sql, [*params, row.pk])
 
 
 def insert_events(events: Sequence[MailEvent]) -> None:
     if events:
         MailEvent.objects.bulk_create(events)
+
+
+def threads(message_ids: Sequence[str], customer_id: int) -> dict[str, int]:
+    """Message-ID -> the ticket of ``customer_id`` that knows it (sent by us or received), in
+    one statement; a Message-ID both sent and received counts as received."""
+    q = connection.ops.quote_name
+    marks = ", ".join(["%s"] * len(message_ids))
+    parts = [
+        f"SELECT {n}, m.{q('message_id')}, m.{q('ticket_id')} FROM {q(table)} m "  # noqa: S608 (names from the models)
+        f"JOIN {q(Ticket._meta.db_table)} t ON t.{q('id')} = m.{q('ticket_id')} "
+        f"WHERE m.{q('message_id')} IN ({marks}) AND t.{q('customer_id')} = %s"
+        for n, table in ((0, OutboxMessage._meta.db_table), (1, InboundMail._meta.db_table))
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), [*message_ids, customer_id, *message_ids, customer_id])
+        found = sorted(cursor.fetchall())
+    return {message_id: ticket for _, message_id, ticket in found}

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from sladesk import sql
 from sladesk.outbound.headers import one_line
 from sladesk.outbound.models import OutboxMessage
 
@@ -51,11 +52,13 @@ def schedule_email(
 
     ``automatic``: sent by the desk itself, not written by an agent (RFC 3834's
     ``Auto-Submitted: auto-replied``, so that the other side's robots do not answer it)."""
-    return OutboxMessage.objects.create(
+    row = OutboxMessage(
         to=one_line(to).lower(), subject=one_line(subject)[:300], body=body, template=template, ticket=ticket,
         send_after=timezone.now(), message_id=new_message_id(), in_reply_to=one_line(in_reply_to),
         references=" ".join(one_line(r) for r in references), automatic=automatic,
     )  # fmt: skip
+    sql.insert([row])  # the intake schedules one for many emails: SQL built once
+    return row
 
 
 def schedule_webhook(url: str, subject: str, payload: str, template: str) -> OutboxMessage:

@@ -59,7 +59,9 @@ def _memo(key: Any, compute: Callable[[], T]) -> T:
     return value
 
 
+@lru_cache(maxsize=64)
 def sha256_of(text: str) -> str:
+    """The text's digest (kept: the configured policy's is asked for every new ticket)."""
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -21,6 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from sladesk import sql
 from sladesk.core.instants import from_us, to_us
 from sladesk.core.lifecycle import reopens
 from sladesk.core.sla import BREACHED, RUNNING, Evaluation
@@ -112,27 +113,48 @@ def _label(actor: User | None, person: Person | None) -> str:
     return "system"
 
 
+def _locking(skip_locked: bool) -> sql.Prepared[Ticket]:
+    # of=self: the ticket's row only, not the customer and policy rows the join reads.
+    return sql.Prepared(
+        lambda pk: (
+            Ticket.objects.select_for_update(skip_locked=skip_locked, of=("self",))
+            .select_related("customer", "requester", "policy_version")
+            .filter(pk=pk)
+        ),
+        pk=int,
+    )
+
+
+_LOCKING = {False: _locking(False), True: _locking(True)}
+# What the engine and the next event need of a ticket's events (not their JSON snapshots).
+_TIMELINE = sql.Prepared(
+    lambda ticket: (
+        TicketEvent.objects.filter(ticket_id=ticket)
+        .only("ticket_id", "at", "seq", "action", "sla_type", "priority")
+        .order_by("seq")
+    ),
+    ticket=int,
+)
+
+
 def _locked(pk: int, skip_locked: bool = False) -> Ticket | None:
     """The ticket's row, locked until the transaction ends (on SQLite the IMMEDIATE
     transaction already holds the database's write lock)."""
-    # of=self: the ticket's row only, not the customer and policy rows the join reads.
-    rows = Ticket.objects.select_for_update(skip_locked=skip_locked, of=("self",)).select_related(
-        "customer", "requester", "policy_version"
-    )
-    return rows.filter(pk=pk).first()
+    return _LOCKING[skip_locked].first(pk=pk)
 
 
-def _apply(ticket: Ticket, actor: User | None, build: Build, now: datetime | None) -> Ticket:
+def _apply(ticket: Ticket, actor: User | None, build: Build, now: datetime | None, *, locked: bool = False) -> Ticket:
     """Lock, decide, check, apply, log, re-evaluate, schedule: the one way a ticket changes.
 
     ``build`` sees the row as locked, so what the action decides and what it writes are
-    the same state, whatever another agent, the worker or the intake did a moment before."""
+    the same state, whatever another agent, the worker or the intake did a moment before.
+    ``locked``: ``ticket`` is the row as the caller's transaction locked it (not read again)."""
     with transaction.atomic():
-        t = _locked(ticket.pk)
+        t = ticket if locked else _locked(ticket.pk)
         if t is None:
             raise ActionError(INVALID, f"ticket #{ticket.number} no longer exists")
         _authorize(actor, t)
-        events = list(t.events.order_by("seq"))
+        events = _TIMELINE.all(ticket=t.pk)
         at = max(_now(now), events[-1].at if events else t.received_at)
         change = build(t, at)
         step = _step(t, change.action)
@@ -160,15 +182,17 @@ def _apply(ticket: Ticket, actor: User | None, build: Build, now: datetime | Non
         )
         evaluation = clocks.evaluate_ticket(t, at, [*events, event])
         event.deadlines_after = clocks.snapshot(evaluation)
-        event.save()
+        sql.insert([event])
         _settle(t, evaluation, at, event.seq)
-        t.save(update_fields=[*change.fields, "next_due_at", "updated_at"])
+        sql.update(t, [*change.fields, "next_due_at", "updated_at"])
         if change.notice:
             notices.email_requester(t, change.notice, change.message_body)
     return t
 
 
-def _settle(t: Ticket, evaluation: Evaluation, at: datetime, seq: int) -> clocks.Crossed:
+def _settle(
+    t: Ticket, evaluation: Evaluation, at: datetime, seq: int, rows: list[TicketMetric] | None = None
+) -> clocks.Crossed:
     """Store the metrics as evaluated at ``at``, and record every breach and warning not yet
     recorded.
 
@@ -177,7 +201,7 @@ def _settle(t: Ticket, evaluation: Evaluation, at: datetime, seq: int) -> clocks
     that marks them recorded and plans who is told (``notifications.plan``): whether the
     worker's sweep found them, or an action (a late-logged call, a resolve after the
     deadline, a priority raised) found them already crossed."""
-    crossed = clocks.store_metrics(t, evaluation, at)
+    crossed = clocks.store_metrics(t, evaluation, at, rows)
     if crossed.breaches or crossed.warnings:
         snapshot = clocks.snapshot(evaluation)
         for kind, action, metrics in (
@@ -201,7 +225,7 @@ def _settle(t: Ticket, evaluation: Evaluation, at: datetime, seq: int) -> clocks
 def _message(t: Ticket, actor: User | None, change: Change, at: datetime) -> Message | None:
     if not change.message_kind:
         return None
-    return Message.objects.create(
+    message = Message(
         ticket=t,
         kind=change.message_kind,
         author_staff=actor,
@@ -209,6 +233,8 @@ def _message(t: Ticket, actor: User | None, change: Change, at: datetime) -> Mes
         body=change.message_body,
         created_at=at,
     )
+    sql.insert([message])
+    return message
 
 
 def _plain(value: Any) -> Any:
@@ -397,21 +423,20 @@ def _insert(new: NewTicket, actor: User | None, now: datetime) -> Ticket:
         at = max(received_at, now)
         evaluation = clocks.evaluate_ticket(ticket, at, [event])
         ticket.next_due_at = _first_due(evaluation)
-        ticket.save(force_insert=True)
+        sql.insert([ticket])
         if ticket.description:
-            Message.objects.create(
-                ticket=ticket, kind=Message.Kind.INBOUND, author_person=new.requester, body=ticket.description,
-                created_at=received_at,
-            )  # fmt: skip
+            sql.insert([
+                Message(
+                    ticket=ticket, kind=Message.Kind.INBOUND, author_person=new.requester, body=ticket.description,
+                    created_at=received_at,
+                )
+            ])  # fmt: skip
         event.ticket = ticket
-        event.save(force_insert=True)
+        sql.insert([event])
         due = ticket.next_due_at
-        # A new ticket has no metrics yet: said so (as a prefetch would), instead of asked of the database.
-        ticket._prefetched_objects_cache = {"metrics": TicketMetric.objects.none()}  # type: ignore[attr-defined]
-        _settle(ticket, evaluation, at, event.seq)
-        del ticket._prefetched_objects_cache  # type: ignore[attr-defined]
+        _settle(ticket, evaluation, at, event.seq, rows=[])  # a new ticket has no metrics yet: not asked
         if ticket.next_due_at != due:
-            ticket.save(update_fields=["next_due_at"])
+            sql.update(ticket, ["next_due_at"])
         if new.acknowledge:
             notices.email_requester(ticket, notices.ACKNOWLEDGEMENT, "")
     return ticket
@@ -502,7 +527,7 @@ def do_add_customer_reply(
             )
             if locked.status == Status.RESOLVED:  # within the window: it reopens
                 change.fields["resolved_at"] = None
-            return _apply(locked, actor, _fixed(change), now)
+            return _apply(locked, actor, _fixed(change), now, locked=True)
     except ActionError as exc:
         if exc.code != NOT_ENTITLED:
             raise

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from sladesk import sql
 from sladesk.core.instants import from_us, to_us
 from sladesk.core.policy import Policy
 from sladesk.core.replay import evaluation_to_json
@@ -22,6 +23,20 @@ from sladesk.core.sla import BREACHED, RUNNING, Evaluation, Event, MetricState, 
 from sladesk.core.warnings import warn_instant
 from sladesk.policies.service import policy_of
 from sladesk.tickets.models import Ticket, TicketEvent, TicketMetric
+
+_METRICS = sql.Prepared(lambda ticket: TicketMetric.objects.filter(ticket_id=ticket), ticket=int)
+_STORED = (
+    "state", "priority", "calendar", "target_s", "elapsed_s", "remaining_s", "due_at", "breached_at", "anchor_at",
+    "anchor_remaining_s", "warn_at", "evaluated_at", "breach_notified_at", "warning_notified_at",
+)  # fmt: skip
+
+
+def _metrics_of(ticket: Ticket) -> list[TicketMetric]:
+    """The ticket's metric rows: prefetched when the caller did, else read."""
+    prefetched = getattr(ticket, "_prefetched_objects_cache", {})
+    if "metrics" in prefetched:
+        return list(prefetched["metrics"])
+    return _METRICS.all(ticket=ticket.pk)
 
 
 def policy_for(ticket: Ticket) -> Policy:
@@ -78,16 +93,20 @@ class Crossed:
     warnings: dict[str, datetime] = field(default_factory=dict)
 
 
-def store_metrics(ticket: Ticket, evaluation: Evaluation, now: datetime) -> Crossed:
+def store_metrics(
+    ticket: Ticket, evaluation: Evaluation, now: datetime, metrics: list[TicketMetric] | None = None
+) -> Crossed:
     """Write each metric's state; the ticket's ``next_due_at`` becomes the nearest running deadline.
 
     Returns the breaches and warnings not yet recorded, marked recorded as of ``now``. A
     deadline that moves may warn and breach again (its new deadline is new); a metric found
-    already breached gets its breach, never a late warning too."""
+    already breached gets its breach, never a late warning too. ``metrics``: the ticket's
+    metric rows when the caller has them (none, for a new ticket)."""
     policy = policy_for(ticket)
-    existing = {m.name: m for m in ticket.metrics.all()}
+    existing = {m.name: m for m in (_metrics_of(ticket) if metrics is None else metrics)}
     crossed = Crossed()
     created: list[TicketMetric] = []
+    changed: list[TicketMetric] = []
     for name, state in evaluation.metrics.items():
         row = existing.get(name) or TicketMetric(ticket=ticket, name=name)
         _copy(row, state, now, policy)
@@ -98,11 +117,9 @@ def store_metrics(ticket: Ticket, evaluation: Evaluation, now: datetime) -> Cros
             if state.state == RUNNING and row.due_at is not None:
                 crossed.warnings[name] = row.due_at
             row.warning_notified_at = now  # a breach supersedes its warning
-        if row.pk is None:
-            created.append(row)
-        else:
-            row.save()
-    TicketMetric.objects.bulk_create(created)  # a new ticket's metrics: one statement
+        (created if row.pk is None else changed).append(row)
+    sql.insert(created)  # a new ticket's metrics: one statement
+    sql.update_many(changed, _STORED)
     running = [m.due for m in evaluation.metrics.values() if m.anchor is not None and m.due is not None]
     ticket.next_due_at = _dt(min(running)) if running else None
     return crossed
