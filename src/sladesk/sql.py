@@ -182,7 +182,7 @@ def _plan(fields: tuple[AnyField, ...]) -> tuple[tuple[str, type[Any] | None, An
     return tuple((f.attname, _as_is(f), f) for f in fields)
 
 
-def _values(obj: models.Model, fields: tuple[AnyField, ...], add: bool, db: BaseDatabaseWrapper) -> list[Any]:
+def values(obj: models.Model, fields: tuple[AnyField, ...], add: bool, db: BaseDatabaseWrapper) -> list[Any]:
     """``[f.get_db_prep_save(f.pre_save(obj, add), db) for f in fields]``, a plain value as it is."""
     out = []
     for attname, kind, f in _plan(fields):
@@ -214,7 +214,7 @@ def insert(objs: Sequence[models.Model]) -> None:
     size = max(db.ops.bulk_batch_size(list(fields), list(objs)), 1)
     for start in range(0, len(objs), size):
         chunk = objs[start : start + size]
-        params = [value for obj in chunk for value in _values(obj, fields, True, db)]
+        params = [value for obj in chunk for value in values(obj, fields, True, db)]
         with db.cursor() as cursor:
             cursor.execute(_insert_sql(model, len(chunk), db.vendor), params)
             pks = [row[0] for row in cursor.fetchall()]
@@ -242,7 +242,7 @@ def update_many(objs: Sequence[models.Model], names: Sequence[str]) -> None:
         return
     db = connections[DEFAULT_DB_ALIAS]
     sql, fields = _update_sql(type(objs[0]), tuple(dict.fromkeys(names)), db.vendor)
-    rows = [[*_values(obj, fields, False, db), obj.pk] for obj in objs]
+    rows = [[*values(obj, fields, False, db), obj.pk] for obj in objs]
     with db.cursor() as cursor:
         if len(rows) == 1:
             cursor.execute(sql, rows[0])

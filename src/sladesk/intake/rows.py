@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field
 
+from sladesk import sql
 from sladesk.intake.models import InboundMail, MailEvent
 from sladesk.outbound.models import OutboxMessage
 from sladesk.tickets.models import Ticket
@@ -40,19 +41,10 @@ def _insert_sql(vendor: str) -> str:
     return f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING RETURNING {q('id')}"  # noqa: S608
 
 
-@functools.cache
-def _update_sql(vendor: str) -> tuple[str, tuple[Field[Any, Any], ...]]:
-    q = connection.ops.quote_name
-    fields = tuple(cast("Field[Any, Any]", InboundMail._meta.get_field(name)) for name in OUTCOME_FIELDS)
-    sets = ", ".join(f"{_column(f)} = %s" for f in fields)
-    sql = f"UPDATE {q(InboundMail._meta.db_table)} SET {sets} WHERE {q('id')} = %s"  # noqa: S608 (names from the model)
-    return sql, fields
-
-
 def insert(row: InboundMail) -> bool:
     """Insert ``row`` (its ``pk`` set) unless its duplicate key or its source is taken: then False."""
     db = connections[DEFAULT_DB_ALIAS]  # the thread's own, not the proxy (each attribute through it costs)
-    params = [f.get_db_prep_save(f.pre_save(row, True), db) for f in _fields()]
+    params = sql.values(row, _fields(), True, db)
     with db.cursor() as cursor:
         cursor.execute(_insert_sql(db.vendor), params)
         found = cursor.fetchone()
@@ -65,16 +57,11 @@ def insert(row: InboundMail) -> bool:
 
 def record(row: InboundMail) -> None:
     """Write the outcome of ``row`` (already inserted)."""
-    db = connections[DEFAULT_DB_ALIAS]
-    sql, fields = _update_sql(db.vendor)
-    params = [f.get_db_prep_save(getattr(row, f.attname), db) for f in fields]
-    with db.cursor() as cursor:
-        cursor.execute(sql, [*params, row.pk])
+    sql.update(row, OUTCOME_FIELDS)
 
 
 def insert_events(events: Sequence[MailEvent]) -> None:
-    if events:
-        MailEvent.objects.bulk_create(events)
+    sql.insert(events)
 
 
 def threads(message_ids: Sequence[str], customer_id: int) -> dict[str, int]:
