@@ -166,9 +166,16 @@ _AS_IS: dict[type[Any], type[Any]] = {
 }  # fmt: skip
 
 
-def _as_is(field: AnyField) -> type[Any] | None:
+_INSTANT = object()  # an aware instant of a plain DateTimeField: the backend's own adaptation, directly
+
+
+def _as_is(field: AnyField) -> type[Any] | object | None:
     if isinstance(field, models.ForeignKey):
         field = field.target_field
+    if type(field) is models.DateTimeField and not (field.auto_now or field.auto_now_add):
+        # get_db_prep_save of an aware datetime is the backend's adapt_datetimefield_value of it
+        # (the field's own steps only warn about naive ones, which take Django's way here).
+        return _INSTANT
     return _AS_IS.get(type(field))
 
 
@@ -178,7 +185,7 @@ def _insert_fields(model: type[models.Model]) -> tuple[AnyField, ...]:
 
 
 @functools.cache
-def _plan(fields: tuple[AnyField, ...]) -> tuple[tuple[str, type[Any] | None, AnyField], ...]:
+def _plan(fields: tuple[AnyField, ...]) -> tuple[tuple[str, type[Any] | object | None, AnyField], ...]:
     return tuple((f.attname, _as_is(f), f) for f in fields)
 
 
@@ -189,6 +196,8 @@ def values(obj: models.Model, fields: tuple[AnyField, ...], add: bool, db: BaseD
         value = getattr(obj, attname)
         if kind is not None and (value is None or type(value) is kind):
             out.append(value)
+        elif kind is _INSTANT and type(value) is datetime and value.tzinfo is not None:
+            out.append(db.ops.adapt_datetimefield_value(value))
         else:
             out.append(f.get_db_prep_save(f.pre_save(obj, add), db))
     return out
@@ -211,7 +220,7 @@ def insert(objs: Sequence[models.Model]) -> None:
     db = connections[DEFAULT_DB_ALIAS]  # the thread's own, not the proxy (each attribute through it costs)
     model = type(objs[0])
     fields = _insert_fields(model)
-    size = max(db.ops.bulk_batch_size(list(fields), list(objs)), 1)
+    size = 1 if len(objs) == 1 else max(db.ops.bulk_batch_size(list(fields), list(objs)), 1)
     for start in range(0, len(objs), size):
         chunk = objs[start : start + size]
         params = [value for obj in chunk for value in values(obj, fields, True, db)]

@@ -4,6 +4,8 @@ that fails rolling back only its own work, and the directory read as it is at ea
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from sladesk.intake.models import InboundMail, MailEvent
 from sladesk.intake.process import Incoming, process_messages
@@ -55,6 +57,35 @@ def test_an_email_that_fails_rolls_back_only_its_own_work(cast: Cast, monkeypatc
     broken = InboundMail.objects.get(pk=results[1].mail_id)
     assert "triage exploded" in broken.detail and broken.raw_bytes().startswith(b"From: alice@acme.example")
     assert broken.events.count() == 1 and MailEvent.objects.count() == 3
+
+
+def savepoints(queries: CaptureQueriesContext) -> int:
+    return sum(q["sql"].startswith("SAVEPOINT") for q in queries.captured_queries)
+
+
+def test_a_batch_takes_savepoints_only_when_an_email_fails(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tried first without a savepoint for each email; run again with them when one fails."""
+    from sladesk.intake import process
+
+    process_messages(batch(email(subject="Um")))  # once ever: the counter's row, the policy's version
+    with CaptureQueriesContext(connection) as smooth:
+        process_messages(batch(email(subject="Dois"), email(subject="Três"), email(subject="Quatro")))
+    real = process.triage
+
+    def fragile(subject: str, *args: object, **kwargs: object) -> object:
+        if "quebra" in subject:
+            raise RuntimeError("triage exploded")
+        return real(subject, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(process, "triage", fragile)
+    with CaptureQueriesContext(connection) as rough:
+        results = process_messages(batch(email(subject="Cinco"), email(subject="Isto quebra"), email(subject="Seis")))
+    assert savepoints(smooth) <= 1  # the batch's own block, nested in the test's transaction
+    assert savepoints(rough) >= 3 + savepoints(smooth)  # tried, rolled back, then one per email
+    assert [r.outcome for r in results] == ["ticket_created", "quarantined", "ticket_created"]
+    assert list(Ticket.objects.order_by("number").values_list("number", "subject")) == [
+        (1, "Um"), (2, "Dois"), (3, "Três"), (4, "Quatro"), (5, "Cinco"), (6, "Seis"),
+    ]  # fmt: skip
 
 
 def test_a_database_that_is_away_leaves_nothing_of_the_batch(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,5 +13,7 @@ _SPACES = re.compile(r"\s+")
 
 def one_line(text: str) -> str:
     """Line breaks, tabs and other control or separator characters become one space each run."""
+    if text.isascii() and text.isprintable():  # none of those characters (the usual subject)
+        return _SPACES.sub(" ", text).strip()
     kept = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in text)
     return _SPACES.sub(" ", kept).strip()

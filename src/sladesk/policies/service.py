@@ -77,7 +77,7 @@ def configured_policy() -> Policy:
 
 def is_published() -> bool:
     """Whether any version was published: from then on the database alone decides."""
-    return _memo("published", PolicyVersion.objects.filter(published_at__isnull=False).exists)
+    return _memo("published", lambda: PolicyVersion.objects.filter(published_at__isnull=False).exists())
 
 
 def version_in_force(at: datetime | None = None) -> PolicyVersion | None:

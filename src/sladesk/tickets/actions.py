@@ -148,8 +148,9 @@ def _apply(ticket: Ticket, actor: User | None, build: Build, now: datetime | Non
 
     ``build`` sees the row as locked, so what the action decides and what it writes are
     the same state, whatever another agent, the worker or the intake did a moment before.
-    ``locked``: ``ticket`` is the row as the caller's transaction locked it (not read again)."""
-    with transaction.atomic():
+    ``locked``: ``ticket`` is the row as the caller's transaction locked it (not read again),
+    and that caller's atomic block undoes this one's work if it fails (no savepoint of its own)."""
+    with transaction.atomic(savepoint=not locked):
         t = ticket if locked else _locked(ticket.pk)
         if t is None:
             raise ActionError(INVALID, f"ticket #{ticket.number} no longer exists")
@@ -386,7 +387,10 @@ def _next_number() -> int:
 
 def _insert(new: NewTicket, actor: User | None, now: datetime) -> Ticket:
     received_at = new.received_at or now
-    with transaction.atomic():
+    # The ticket's rows together or not at all: the caller's transaction, without a savepoint of
+    # their own (a failure here fails the caller's atomic block, which the intake's per-email
+    # savepoint or the outermost transaction undoes; nothing catches one and goes on).
+    with transaction.atomic(savepoint=False):
         ticket = Ticket(
             number=_next_number(),
             customer=new.requester.customer,
