@@ -10,7 +10,10 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from sladesk.intake import parse as parse_module
 from sladesk.intake.content import safe_name
 from sladesk.intake.message import InboundMessage
 from sladesk.intake.parse import FORWARD_LINE, MAX_PARTS, parse
@@ -523,3 +526,27 @@ def test_it_reads_the_text_of_the_parts_it_reads() -> None:
     msg = parse(multipart("mixed", *[b"Content-Type: text/plain\r\n\r\nparte"] * 5000))
     assert msg.text.count("parte") == MAX_PARTS - 1
     assert parse(nested(15)).text == "no fundo"
+
+
+# ---- the usual From line, read without the stdlib's general address parser ---------------------
+_NAME_CHARS = "abcXYZ019 _-\t"
+_LOCAL_CHARS = "abXY09._+-"
+_HOST_CHARS = "abz09.-"
+_ODD_CHARS = "aZ0 _-.+@<>\t\"',;:()=?\\[]é"
+
+
+@st.composite
+def _from_values(draw: st.DrawFn) -> str:
+    """Plain ``Name <addr>`` and ``addr`` values (the fast path's), and anything near them."""
+    name = draw(st.text(_NAME_CHARS, max_size=12))
+    address = (
+        draw(st.text(_LOCAL_CHARS, min_size=1, max_size=8)) + "@" + draw(st.text(_HOST_CHARS, min_size=1, max_size=8))
+    )
+    shapes = [f"{name} <{address}>", address, f" {name}<{address}> ", f"{name}  <{address}>\t", f"\t{address} "]
+    return draw(st.one_of(st.sampled_from(shapes), st.text(_ODD_CHARS, max_size=24)))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_from_values())
+def test_a_plain_address_is_read_as_the_general_parser_reads_it(value: str) -> None:
+    assert parse_module._addresses(value) == parse_module._addresses_parsed(value)

@@ -193,7 +193,24 @@ def _ids(value: str) -> list[str]:
     return list(dict.fromkeys(f"<{token}>" for token in found if token and len(token) <= 500))
 
 
+# The usual From line, read without the stdlib's general parser: "addr@host" or "Plain Name <addr@host>"
+# (ASCII, no quotes, comments, groups, encoded words or second address). It gives what the
+# general parser gives for these (tests/intake/test_parse.py compares the two on random values).
+_PLAIN_ADDRESS = re.compile(
+    r"[ \t]*(?:([A-Za-z0-9][A-Za-z0-9 _-]*?)[ \t]*<([A-Za-z0-9._+-]+@[A-Za-z0-9.-]+)>"
+    r"|([A-Za-z0-9._+-]+@[A-Za-z0-9.-]+))[ \t]*"
+)
+
+
 def _addresses(value: str) -> list[tuple[str, str]]:
+    plain = _PLAIN_ADDRESS.fullmatch(value)
+    if plain is not None:
+        name, address = (" ".join(plain[1].split()), plain[2]) if plain[2] else ("", plain[3])
+        return [(name, address.lower())] if _ADDRESS.fullmatch(address.lower()) else []
+    return _addresses_parsed(value)
+
+
+def _addresses_parsed(value: str) -> list[tuple[str, str]]:
     try:
         pairs = getaddresses([value])
     except Exception:  # the stdlib's address parser on hostile input
