@@ -62,7 +62,7 @@ def database_config(url: str) -> dict[str, Any]:
         path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""
         if not path.startswith("/") or path == "/":
             raise ConfigError(f"DATABASE_URL={shown!r}: expected sqlite:////absolute/path.sqlite3")
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path, "OPTIONS": SQLITE_OPTIONS}
+        return {"ENGINE": "sladesk.config.sqlite3", "NAME": path, "OPTIONS": SQLITE_OPTIONS}
     if scheme in ("postgres", "postgresql"):
         return _postgres(url, shown)
     raise ConfigError(f"DATABASE_URL={shown!r}: expected sqlite:////absolute/path.sqlite3 or {POSTGRES_URL}")
