@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, available_timezones
 import orjson
 import pytest
 
-from sladesk.core.instants import US, IsoFormatter, from_us
+from sladesk.core.instants import US, IsoFormatter, IsoParser, from_us, parse_instant
 from sladesk.core.policy import EVENT_TYPES, Policy, default_policy_text, load_default_policy, parse_policy
 from sladesk.core.replay import ReplayInputError, _Json, replay_lines, replay_one, timeline_from_json
 from sladesk.core.sla import evaluate
@@ -226,3 +226,58 @@ def _transitions(tz: ZoneInfo) -> list[int]:
             out.append(hi)
         t, before = t + day, after
     return out
+
+
+# ---- instants from text: the parser says what parse_instant says ------------------------------
+def _texts(rng: random.Random) -> list[str]:
+    """Instants written every way a client might, and texts that are not instants."""
+    texts = []
+    for _ in range(3000):
+        moment = datetime(1, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.randrange(315_537_897_600))
+        if rng.random() < 0.3:
+            moment = FIRST + timedelta(seconds=rng.randrange(3 * 366 * 86400))
+        zone = rng.choice([*OFFSETS, timezone(timedelta(hours=14)), timezone(timedelta(seconds=-12_345))])
+        try:
+            text = (moment + timedelta(microseconds=rng.choice((0, 0, 1, 250_000, 999_999)))).astimezone(zone)
+        except OverflowError:
+            continue
+        texts.append(text.isoformat())
+    for text in list(texts[:400]):
+        texts += [
+            text.replace("+00:00", "Z"),
+            text.replace("T", " "),
+            text[:16] + text[19:],  # no seconds
+            text[:13] + text[19:],  # no minutes
+            text[:19],  # no offset
+            text[:19] + ".5" + text[19:],
+            text[:19] + ",123456789" + text[19:],
+            text.replace(":", "", 2),  # basic format
+            text[:19] + text[19:].replace(":", ""),  # +0300
+            text[:19] + text[19:22],  # +03
+            text.replace("T", "t"),
+            text + " ",
+            text[:17] + "60" + text[19:],  # a leap second
+            text[:11] + "24:00:00" + text[19:],
+            text[:8] + "32" + text[10:],
+        ]
+    return texts
+
+
+def _parsed_or_none(text: str) -> int | None:
+    try:
+        return parse_instant(text)
+    except ValueError:
+        return None
+
+
+def test_it_parses_instants_as_parse_instant_does() -> None:
+    parser, rng = IsoParser(), random.Random(3)
+    texts = _texts(rng)
+    for _ in range(2):  # the second time from the parts it remembered
+        for text in texts:
+            assert parser(text) == _parsed_or_none(text), text
+    # and every mix of remembered parts is a text it reads as parse_instant does
+    dates, times, rests = (sorted({t[a:b] for t in texts}) for a, b in ((0, 10), (10, 19), (19, None)))
+    for _ in range(20_000):
+        text = rng.choice(dates) + rng.choice(times) + rng.choice(rests)
+        assert parser(text) == _parsed_or_none(text), text

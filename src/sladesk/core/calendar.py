@@ -29,7 +29,7 @@ import threading
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 from zoneinfo import ZoneInfo
 
 from sladesk.core.holidays import HolidaySpec, holidays_for
@@ -142,7 +142,7 @@ class _Table:
     arrays: _Arrays | None = None  # the same four as numpy arrays, for the bulk methods
 
 
-_EMPTY = _Table(0, 0, 0, 0, [], [], [], [])
+_EMPTY: Final = _Table(0, 0, 0, 0, [], [], [], [])
 
 
 class BusinessCalendar:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from sladesk.core.instants import HOUR_US
 from sladesk.core.policy.model import Policy
 
-DAY_US = 24 * HOUR_US
+DAY_US: Final = 24 * HOUR_US
 
 
 def reopens(policy: Policy, resolved_at: int, at: int) -> bool:

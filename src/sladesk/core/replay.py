@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import orjson
 
-from sladesk.core.instants import EPOCH, US, IsoFormatter, NaiveDatetimeError, parse_instant
+from sladesk.core.instants import US, IsoFormatter, IsoParser, NaiveDatetimeError, parse_instant
 from sladesk.core.policy.model import EVENT_TYPES, Policy
 from sladesk.core.rules import rule_text
 from sladesk.core.sla import (
@@ -28,11 +27,10 @@ from sladesk.core.sla import (
     evaluate,
 )
 
-_EVENT_TYPES = frozenset(EVENT_TYPES)
-SHOWN = 80  # characters of a bad value quoted in a message
+_EVENT_TYPES: Final = frozenset(EVENT_TYPES)
+SHOWN: Final = 80  # characters of a bad value quoted in a message
 _Out = TypeVar("_Out")
-_fromisoformat = datetime.fromisoformat
-_ONE_US = timedelta(microseconds=1)
+_parse_iso: Final = IsoParser()
 
 
 class ReplayInputError(ValueError):
@@ -241,8 +239,8 @@ def _bytes_text(data: bytes) -> str:
     return data.decode("latin-1")
 
 
-OUT_OF_RANGE = "an instant or deadline falls outside the years a calendar can cover (1 to 9998)"
-UNEXPECTED = "this timeline could not be replayed, please report it"
+OUT_OF_RANGE: Final = "an instant or deadline falls outside the years a calendar can cover (1 to 9998)"
+UNEXPECTED: Final = "this timeline could not be replayed, please report it"
 
 
 def replay_one(policy: Policy, data: Any) -> dict[str, Any]:
@@ -334,12 +332,9 @@ def _usual(data: dict[str, Any], policy: Policy) -> TimelineFields:
 
 
 def _parsed(text: Any) -> int:
-    """``parse_instant(text)``, inline (four of these a timeline), or _Unusual."""
+    """``parse_instant(text)`` (four of these a timeline), or _Unusual."""
     if type(text) is str:
-        try:
-            moment = _fromisoformat(text)
-        except ValueError:
-            raise _Unusual from None
-        if moment.tzinfo is not None:
-            return (moment - EPOCH) // _ONE_US
+        instant = _parse_iso(text)
+        if instant is not None:
+            return instant
     raise _Unusual

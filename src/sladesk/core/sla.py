@@ -37,21 +37,26 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable
 from operator import itemgetter
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
-from sladesk.core.calendar import Calendar
+from sladesk.core.calendar import AlwaysCalendar, BusinessCalendar
 from sladesk.core.lifecycle import reopens
 from sladesk.core.policy.model import Metric, Policy
 
-RUNNING = "running"
-PAUSED = "paused"
-MET = "met"
-BREACHED = "breached"
-NOT_APPLICABLE = "not_applicable"
-EXCLUDED = "excluded"
-STATES = (RUNNING, PAUSED, MET, BREACHED, NOT_APPLICABLE, EXCLUDED)
+# Constants are ``Final``: compiled with mypyc, the core reads them inlined.
+RUNNING: Final = "running"
+PAUSED: Final = "paused"
+MET: Final = "met"
+BREACHED: Final = "breached"
+NOT_APPLICABLE: Final = "not_applicable"
+EXCLUDED: Final = "excluded"
+STATES: Final = (RUNNING, PAUSED, MET, BREACHED, NOT_APPLICABLE, EXCLUDED)
 
-_RUN, _PAUSE, _STOP, _WAIT = 0, 1, 2, 3  # _WAIT: not started yet (the metric has start_on events)
+# Where a metric is along its walk; _WAIT: not started yet (the metric has start_on events).
+_RUN: Final = 0
+_PAUSE: Final = 1
+_STOP: Final = 2
+_WAIT: Final = 3
 
 
 # The values are named tuples: immutable like frozen dataclasses, and several times cheaper
@@ -94,6 +99,12 @@ class MetricState(NamedTuple):
     anchor_remaining_us: int | None = None
 
 
+# A MetricState's fields, in order.
+_StateFields = tuple[
+    str, str, str | None, str | None, int, int, int | None, int | None, int | None, int | None, int | None
+]
+
+
 class Evaluation(NamedTuple):
     priority: str
     excluded: bool
@@ -112,30 +123,37 @@ def evaluate(policy: Policy, timeline: TimelineFields) -> Evaluation:
     if events and events[-1][0] > now:  # what happens after now is not known yet
         del events[bisect_right(events, now, key=_at) :]
     kinds = tuple(map(_kind, events))
-    if "resolved" in kinds and "customer_replied" in kinds:
+    engine = _engine_of(policy)
+    plan = engine.plan(kinds)
+    if plan.reread:
         events = _replies_read(policy, events)
         kinds = tuple(map(_kind, events))
-    excluded = not policy.lifecycle.exclude_on.isdisjoint(kinds)
-    current = initial
-    if "priority_set" in kinds:
-        for _, kind, set_to in events:
-            if kind == "priority_set":
-                current = set_to
-    priority = current or policy.default_priority
+        plan = engine.plan(kinds)
     # Position 0 is the receipt (and the priority given with it), position n the n-th event.
-    positions = (kinds, (received_at, *map(_at, events), now), (initial, *map(_priority, events)))
+    priorities = (initial, *map(_priority, events))
+    priority = priorities[plan.set_at] or engine.default_priority
+    at = (received_at, *map(_at, events), now)  # now last
     out: dict[str, MetricState] = {}
-    for rules in _rules_of(policy):
-        if channel not in rules.metric.channels:
+    metrics, walks = engine.metrics, plan.walks
+    for i in range(len(metrics)):
+        rules = metrics[i]
+        if channel not in rules.channels:
             out[rules.name] = rules.not_applicable
-        elif excluded:
+        elif plan.excluded:
             out[rules.name] = rules.excluded
         else:
-            out[rules.name] = _metric(policy, rules, positions, priority)
-    return Evaluation(priority, excluded, out)
+            out[rules.name] = _metric(engine, rules, walks[i], at, priorities, current=priority)
+    return _new(Evaluation, (priority, plan.excluded, out))
 
 
-_at, _kind, _priority = itemgetter(0), itemgetter(1), itemgetter(2)
+# ``tuple.__new__(MetricState, fields)`` is what ``MetricState(*fields)`` does, without the
+# call to the named tuple's ``__new__`` (a Python function): a third of the time it takes.
+_new: Final = tuple.__new__
+
+
+_at: Final = itemgetter(0)
+_kind: Final = itemgetter(1)
+_priority: Final = itemgetter(2)
 
 
 def _replies_read(policy: Policy, events: list[EventTuple]) -> list[EventTuple]:
@@ -159,7 +177,12 @@ def _replies_read(policy: Policy, events: list[EventTuple]) -> list[EventTuple]:
 
 
 # What an event kind does to one metric, as bits (a kind may be in several of its lists).
-_ENDS, _FINAL, _STARTS, _RESTARTS, _PAUSES, _RESUMES = 1, 2, 4, 8, 16, 32
+_ENDS: Final = 1
+_FINAL: Final = 2
+_STARTS: Final = 4
+_RESTARTS: Final = 8
+_PAUSES: Final = 16
+_RESUMES: Final = 32
 
 
 class _Rules:
@@ -167,10 +190,11 @@ class _Rules:
     event kind does to it, its states that depend on nothing else, and per priority its
     calendar and target."""
 
-    __slots__ = ("excluded", "initial", "kinds", "metric", "name", "not_applicable", "targets", "walks")
+    __slots__ = ("channels", "excluded", "initial", "kinds", "metric", "name", "not_applicable", "targets")
 
     def __init__(self, policy: Policy, metric: Metric) -> None:
         self.name, self.metric = metric.name, metric
+        self.channels = metric.channels
         self.initial = _WAIT if metric.start_on else _RUN
         final_on = policy.lifecycle.final_on
         self.kinds: dict[str, int] = {}
@@ -186,20 +210,9 @@ class _Rules:
                 self.kinds[kind] = self.kinds.get(kind, 0) | bit
         self.not_applicable = MetricState(metric.name, NOT_APPLICABLE)
         self.excluded = MetricState(metric.name, EXCLUDED)
-        self.targets: dict[str, tuple[Calendar, int, str]] = {}  # filled as priorities come
-        self.walks: dict[tuple[str, ...], _Walked] = {}  # by the kinds of the events, as they come
+        self.targets: dict[str, tuple[AlwaysCalendar | BusinessCalendar, int, str]] = {}  # filled as priorities come
 
-    def walk(self, kinds: tuple[str, ...]) -> _Walked:
-        """``_walk`` over events of these kinds. A walk only records which event did what,
-        so it is done once per sequence of kinds (timelines come in few shapes), on positions."""
-        walked = self.walks.get(kinds)
-        if walked is None:
-            if len(self.walks) >= 4096:
-                self.walks.clear()
-            walked = self.walks[kinds] = _walk(self, kinds)
-        return walked
-
-    def target(self, policy: Policy, priority: str) -> tuple[Calendar, int, str]:
+    def target(self, policy: Policy, priority: str) -> tuple[AlwaysCalendar | BusinessCalendar, int, str]:
         """(calendar, target in µs, calendar name) of the target for ``priority``."""
         found = self.targets.get(priority)
         if found is None:
@@ -208,17 +221,60 @@ class _Rules:
         return found
 
 
-# Per policy (by identity; a policy is never changed once loaded), its metrics' rules.
-_RULES: dict[int, tuple[Policy, tuple[_Rules, ...]]] = {}
+class _Engine:
+    """What the engine reads of one policy, worked out once: its metrics' rules, the
+    default priority, the events that exclude a ticket from the SLA, and the plans of the
+    sequences of event kinds met so far."""
+
+    __slots__ = ("default_priority", "exclude_on", "metrics", "plans", "policy")
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.default_priority = policy.default_priority
+        self.exclude_on = policy.lifecycle.exclude_on
+        self.metrics = tuple(_Rules(policy, m) for m in policy.metrics.values())
+        self.plans: dict[tuple[str, ...], _Plan] = {}
+
+    def plan(self, kinds: tuple[str, ...]) -> _Plan:
+        """The plan of events of these kinds: worked out once per sequence of kinds
+        (timelines come in few shapes)."""
+        plan = self.plans.get(kinds)
+        if plan is None:
+            if len(self.plans) >= 4096:
+                self.plans.clear()
+            plan = self.plans[kinds] = _Plan(self, kinds)
+        return plan
 
 
-def _rules_of(policy: Policy) -> tuple[_Rules, ...]:
-    kept = _RULES.get(id(policy))
-    if kept is None or kept[0] is not policy:
-        if len(_RULES) >= 64:  # policy versions come and go: keep the recent ones
-            _RULES.clear()
-        kept = _RULES[id(policy)] = (policy, tuple(_Rules(policy, m) for m in policy.metrics.values()))
-    return kept[1]
+class _Plan:
+    """What a sequence of event kinds means, whatever their instants: whether a reply on a
+    resolved ticket must be read by the reopen rule (which looks at the instants), whether
+    the ticket is excluded, the position of the last ``priority_set`` (0: none, the
+    priority given at the receipt holds), and each metric's walk (``engine.metrics``' order)."""
+
+    __slots__ = ("excluded", "reread", "set_at", "walks")
+
+    def __init__(self, engine: _Engine, kinds: tuple[str, ...]) -> None:
+        self.reread = "resolved" in kinds and "customer_replied" in kinds
+        self.excluded = not engine.exclude_on.isdisjoint(kinds)
+        self.set_at = 0
+        for t, kind in enumerate(kinds, 1):
+            if kind == "priority_set":
+                self.set_at = t
+        self.walks = tuple(_walk(rules, kinds) for rules in engine.metrics)
+
+
+# Per policy (by identity; a policy is never changed once loaded).
+_ENGINES: Final[dict[int, _Engine]] = {}
+
+
+def _engine_of(policy: Policy) -> _Engine:
+    engine = _ENGINES.get(id(policy))
+    if engine is None or engine.policy is not policy:
+        if len(_ENGINES) >= 64:  # policy versions come and go: keep the recent ones
+            _ENGINES.clear()
+        engine = _ENGINES[id(policy)] = _Engine(policy)
+    return engine
 
 
 # A walk's result, in positions (0 the receipt, n the n-th event): the state at the end, the
@@ -260,16 +316,19 @@ def _walk(rules: _Rules, kinds: tuple[str, ...]) -> _Walked:
     return state, tuple(segments), open_start, stopped_at, stop_priority, stopped_paused
 
 
-# The timeline by positions: the kinds of its events, the instant of each position (now
-# last) and the priority given at each.
-_Positions = tuple[tuple[str, ...], tuple[int, ...], tuple[str | None, ...]]
-
-
-def _metric(policy: Policy, rules: _Rules, positions: _Positions, current: str) -> MetricState:
-    kinds, at, priorities = positions
-    state, segments, opened, stopped, stop_priority, stopped_paused = rules.walk(kinds)
-    priority = (priorities[stop_priority or 0] or policy.default_priority) if state == _STOP else current
-    cal, goal, cal_name = rules.targets.get(priority) or rules.target(policy, priority)
+def _metric(
+    engine: _Engine,
+    rules: _Rules,
+    walked: _Walked,
+    at: tuple[int, ...],
+    priorities: tuple[str | None, ...],
+    *,
+    current: str,
+) -> MetricState:
+    """One metric on its walk, with the instant and the priority given at each position."""
+    state, segments, opened, stopped, stop_priority, stopped_paused = walked
+    priority = (priorities[stop_priority or 0] or engine.default_priority) if state == _STOP else current
+    cal, goal, cal_name = rules.targets.get(priority) or rules.target(engine.policy, priority)
     counted = 0
     crossing: int | None = None
     last_start, last_counted = at[0], 0
@@ -283,22 +342,25 @@ def _metric(policy: Policy, rules: _Rules, positions: _Positions, current: str) 
         last_start, last_counted = a, counted
         counted += d
     name = rules.name
+    fields: _StateFields
     if state == _RUN:
         open_start, now = at[opened], at[-1]
         elapsed = counted + cal.business_us(open_start, now)
         remaining = max(goal - counted, 0)
         due = crossing if crossing is not None else cal.add_us(open_start, remaining)
         if now > due:
-            return MetricState(name, BREACHED, priority, cal_name, goal, elapsed, due, due, None, open_start, remaining)
-        return MetricState(
-            name, RUNNING, priority, cal_name, goal, elapsed, due, None, goal - elapsed, open_start, remaining
-        )
-    if crossing is not None:
-        return MetricState(name, BREACHED, priority, cal_name, goal, counted, crossing, crossing)
-    if state in (_PAUSE, _WAIT):  # not counting: a pause, or not started yet
-        return MetricState(name, PAUSED, priority, cal_name, goal, counted, remaining_us=goal - counted)
-    if stopped_paused and stopped is not None:  # no deadline ran then: count on from the stop
-        due = cal.add_us(at[stopped], goal - counted)
+            fields = (name, BREACHED, priority, cal_name, goal, elapsed, due, due, None, open_start, remaining)
+        else:
+            left = goal - elapsed
+            fields = (name, RUNNING, priority, cal_name, goal, elapsed, due, None, left, open_start, remaining)
+    elif crossing is not None:
+        fields = (name, BREACHED, priority, cal_name, goal, counted, crossing, crossing, None, None, None)
+    elif state in (_PAUSE, _WAIT):  # not counting: a pause, or not started yet
+        fields = (name, PAUSED, priority, cal_name, goal, counted, None, None, goal - counted, None, None)
     else:
-        due = cal.add_us(last_start, goal - last_counted)
-    return MetricState(name, MET, priority, cal_name, goal, counted, due)
+        if stopped_paused and stopped is not None:  # no deadline ran then: count on from the stop
+            due = cal.add_us(at[stopped], goal - counted)
+        else:
+            due = cal.add_us(last_start, goal - last_counted)
+        fields = (name, MET, priority, cal_name, goal, counted, due, None, None, None, None)
+    return _new(MetricState, fields)
