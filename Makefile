@@ -5,6 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed
+# The core's hot modules compiled with mypyc into $(VENV)/sladesk-compiled (sladesk.core.compiled),
+# built again whenever a file of the core changes; without a C compiler the core runs as plain Python.
+CORE_SOURCES := $(shell find src/sladesk/core -name '*.py')
+CORE_COMPILED := $(VENV)/.core-compiled
 
 .PHONY: run test install lint typecheck pytest pytest-sqlite pytest-postgres bench lock clean browser dovecot
 
@@ -19,7 +23,11 @@ $(STAMP): $(BIN)/uv requirements.lock pyproject.toml
 	$(BIN)/python -m compileall -q src
 	touch $(STAMP)
 
-install: $(STAMP)
+$(CORE_COMPILED): $(STAMP) $(CORE_SOURCES)
+	SLADESK_CORE=python $(BIN)/python -c 'import sys; from sladesk.core.compiled import build; sys.exit(build())'
+	touch $(CORE_COMPILED)
+
+install: $(STAMP) $(CORE_COMPILED)
 
 # Debian's chromium for the browser tests (Playwright drives /usr/bin/chromium).
 browser:
@@ -54,6 +62,8 @@ typecheck: install
 
 pytest: install
 	$(BIN)/pytest -q
+	@echo "the core's tests again on its plain Python (the run above used the compiled modules when built)"
+	SLADESK_CORE=python $(BIN)/pytest -q -p no:cacheprovider tests/core tests/cli tests/test_core_is_pure.py
 
 bench: install
 	$(BIN)/python -m bench

@@ -155,6 +155,7 @@ class ReplayResult:
     round_trip_seconds: float = float("inf")  # the bare JSON round trip of the same file, best run
     round_trip_cpu: float = float("inf")
     cached_seconds: float | None = None  # the same run with compiled bytecode kept (when uncached)
+    core: str = ""  # which core the command ran: "compiled", or why the plain Python
 
     @property
     def rate(self) -> float:
@@ -188,6 +189,8 @@ class ReplayResult:
             f" replay / round trip: {self.seconds / self.round_trip_seconds:.2f}x the time,"
             f" {self.cpu / self.round_trip_cpu:.2f}x the CPU time"
         )
+        if self.core:
+            lines.append(f"        the core: {self.core} (sladesk.core.compiled; SLADESK_CORE chooses)")
         if self.cached_seconds is not None:
             lines.append(
                 "        PYTHONDONTWRITEBYTECODE is set and .venv has no .pyc files, so each start compiles"
@@ -237,4 +240,12 @@ def run_replay(n: int = 50_000, repeats: int = 5, empty_repeats: int = 2, cached
         min(t.seconds for t in trips),
         min(t.cpu for t in trips),
         cached_seconds,
+        core_in_use(),
     )
+
+
+def core_in_use() -> str:
+    """What the command's process decides, decided here the same way (same environment, same build)."""
+    from sladesk.core import compiled
+
+    return compiled.state
