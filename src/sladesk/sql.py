@@ -107,7 +107,8 @@ class Prepared(Generic[M]):
         if missing:
             raise ValueError(f"Prepared: {sorted(missing)} did not reach the SQL as parameters: {sql}")
         select, klass_info = compiler.select, compiler.klass_info
-        assert klass_info is not None and not compiler.annotation_col_map, "model querysets only"
+        if klass_info is None or compiler.annotation_col_map:
+            raise TypeError(f"Prepared takes querysets of model instances, without annotations: {sql}")
         fields = klass_info["select_fields"]
         start, end = fields[0], fields[-1] + 1
         built = _Built(
