@@ -170,11 +170,14 @@ def build() -> int:
             return 0  # the desk works without it; the tests say which core they ran
         (out / "manifest").write_text(expected, encoding="utf-8")
         _readable(out, umask)
-        # Swapped in with renames: a process starting meanwhile sees the old build or the new one.
-        old = target.with_name(f"{target.name}.old-{os.getpid()}")
+        # Copied beside the target (the temporary directory may be another file system), then
+        # swapped in by renames: a process starting meanwhile finds the old build, none (the
+        # plain Python), or the new one, never a build half copied.
+        new, old = (target.with_name(f"{target.name}.{what}-{os.getpid()}") for what in ("new", "old"))
+        shutil.copytree(out, new)
         if target.exists():
             target.rename(old)
-        shutil.move(str(out), str(target))
+        new.rename(target)
         shutil.rmtree(old, ignore_errors=True)
     print(f"sladesk.core: compiled {', '.join(MODULES)} with mypyc into {target}")
     return 0
