@@ -3,9 +3,12 @@ early when the server is not there, rather than skipping anything."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,11 @@ SLADESK = [sys.executable, "-m", "sladesk.cli"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # The holidays cache of this run (and its subprocesses) in a directory of its own, not the user's.
+    if "XDG_CACHE_HOME" not in os.environ:
+        cache = tempfile.mkdtemp(prefix="sladesk-test-cache-")
+        os.environ["XDG_CACHE_HOME"] = cache
+        atexit.register(shutil.rmtree, cache, True)
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
         import psycopg
