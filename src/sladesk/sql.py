@@ -180,20 +180,24 @@ def _as_is(field: AnyField) -> type[Any] | object | None:
     return _AS_IS.get(type(field))
 
 
-@functools.cache
-def _insert_fields(model: type[models.Model]) -> tuple[AnyField, ...]:
-    return tuple(f for f in model._meta.concrete_fields if not f.primary_key)
+Plan = tuple[tuple[str, "type[Any] | object | None", "AnyField"], ...]
 
 
-@functools.cache
-def _plan(fields: tuple[AnyField, ...]) -> tuple[tuple[str, type[Any] | object | None, AnyField], ...]:
+def plan(fields: Sequence[AnyField]) -> Plan:
+    """How ``values`` reads each field (worked out once by the caller: fields hash slowly)."""
     return tuple((f.attname, _as_is(f), f) for f in fields)
 
 
-def values(obj: models.Model, fields: tuple[AnyField, ...], add: bool, db: BaseDatabaseWrapper) -> list[Any]:
+@functools.cache
+def _insert_fields(model: type[models.Model]) -> tuple[tuple[AnyField, ...], Plan]:
+    fields = tuple(f for f in model._meta.concrete_fields if not f.primary_key)
+    return fields, plan(fields)
+
+
+def values(obj: models.Model, fields: Plan, add: bool, db: BaseDatabaseWrapper) -> list[Any]:
     """``[f.get_db_prep_save(f.pre_save(obj, add), db) for f in fields]``, a plain value as it is."""
     out = []
-    for attname, kind, f in _plan(fields):
+    for attname, kind, f in fields:
         value = getattr(obj, attname)
         if kind is not None and (value is None or type(value) is kind):
             out.append(value)
@@ -206,7 +210,7 @@ def values(obj: models.Model, fields: tuple[AnyField, ...], add: bool, db: BaseD
 
 @functools.cache
 def _insert_sql(model: type[models.Model], rows: int, vendor: str) -> str:
-    fields = _insert_fields(model)
+    fields, _ = _insert_fields(model)
     columns = ", ".join(_quote(str(f.column)) for f in fields)
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     table, pk = _quote(model._meta.db_table), _quote(str(model._meta.pk.column))
@@ -220,11 +224,11 @@ def insert(objs: Sequence[models.Model]) -> None:
         return
     db = connections[DEFAULT_DB_ALIAS]  # the thread's own, not the proxy (each attribute through it costs)
     model = type(objs[0])
-    fields = _insert_fields(model)
+    fields, how = _insert_fields(model)
     size = 1 if len(objs) == 1 else max(db.ops.bulk_batch_size(list(fields), list(objs)), 1)
     for start in range(0, len(objs), size):
         chunk = objs[start : start + size]
-        params = [value for obj in chunk for value in values(obj, fields, True, db)]
+        params = [value for obj in chunk for value in values(obj, how, True, db)]
         with db.cursor() as cursor:
             cursor.execute(_insert_sql(model, len(chunk), db.vendor), params)
             pks = [row[0] for row in cursor.fetchall()]
@@ -234,11 +238,11 @@ def insert(objs: Sequence[models.Model]) -> None:
 
 
 @functools.cache
-def _update_sql(model: type[models.Model], names: tuple[str, ...], vendor: str) -> tuple[str, tuple[AnyField, ...]]:
+def _update_sql(model: type[models.Model], names: tuple[str, ...], vendor: str) -> tuple[str, Plan]:
     fields = tuple(cast("AnyField", model._meta.get_field(name)) for name in names)
     sets = ", ".join(f"{_quote(str(f.column))} = %s" for f in fields)
     table, pk = _quote(model._meta.db_table), _quote(str(model._meta.pk.column))
-    return f"UPDATE {table} SET {sets} WHERE {pk} = %s", fields  # noqa: S608 (names from the model)
+    return f"UPDATE {table} SET {sets} WHERE {pk} = %s", plan(fields)  # noqa: S608 (names from the model)
 
 
 def update(obj: models.Model, names: Sequence[str]) -> None:

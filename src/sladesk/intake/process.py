@@ -36,7 +36,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from sladesk import sql
@@ -373,16 +373,23 @@ def _thread(msg: InboundMessage, sender: Person | None) -> Ticket | None:
         known = rows.threads(ids, sender.customer_id)
         for mid in ids:  # newest first: the first of the sender's customer
             if mid in known:
-                return _TICKET.first(pk=known[mid])
+                pk, number = known[mid]
+                # The rest is read under the lock the reply takes (and on demand, as .only() would).
+                return Ticket.from_db(
+                    DEFAULT_DB_ALIAS, ["id", "number", "customer_id"], [pk, number, sender.customer_id]
+                )
     tag = TAG.search(msg.subject)
     if tag:
         return _TAGGED.first(number=int(tag.group(1)), customer=sender.customer_id)
     return None
 
 
-_TICKET = sql.Prepared(lambda pk: Ticket.objects.select_related("customer", "requester").filter(pk=pk), pk=int)
 _TAGGED = sql.Prepared(
-    lambda number, customer: Ticket.objects.filter(number=number, customer_id=customer), number=int, customer=int
+    lambda number, customer: Ticket.objects.filter(number=number, customer_id=customer).only(
+        "id", "number", "customer_id"
+    ),
+    number=int,
+    customer=int,
 )
 
 

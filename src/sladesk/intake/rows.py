@@ -27,6 +27,11 @@ def _fields() -> tuple[Field[Any, Any], ...]:
     return tuple(f for f in InboundMail._meta.concrete_fields if not f.primary_key)
 
 
+@functools.cache
+def _plan() -> sql.Plan:
+    return sql.plan(_fields())
+
+
 def _column(f: Field[Any, Any]) -> str:
     return connection.ops.quote_name(str(f.column))
 
@@ -44,7 +49,7 @@ def _insert_sql(vendor: str) -> str:
 def insert(row: InboundMail) -> bool:
     """Insert ``row`` (its ``pk`` set) unless its duplicate key or its source is taken: then False."""
     db = connections[DEFAULT_DB_ALIAS]  # the thread's own, not the proxy (each attribute through it costs)
-    params = sql.values(row, _fields(), True, db)
+    params = sql.values(row, _plan(), True, db)
     with db.cursor() as cursor:
         cursor.execute(_insert_sql(db.vendor), params)
         found = cursor.fetchone()
@@ -64,13 +69,13 @@ def insert_events(events: Sequence[MailEvent]) -> None:
     sql.insert(events)
 
 
-def threads(message_ids: Sequence[str], customer_id: int) -> dict[str, int]:
-    """Message-ID -> the ticket of ``customer_id`` that knows it (sent by us or received), in
-    one statement; a Message-ID both sent and received counts as received."""
+def threads(message_ids: Sequence[str], customer_id: int) -> dict[str, tuple[int, int]]:
+    """Message-ID -> (id, number) of the ticket of ``customer_id`` that knows it (sent by us or
+    received), in one statement; a Message-ID both sent and received counts as received."""
     q = connection.ops.quote_name
     marks = ", ".join(["%s"] * len(message_ids))
     parts = [
-        f"SELECT {n}, m.{q('message_id')}, m.{q('ticket_id')} FROM {q(table)} m "  # noqa: S608 (names from the models)
+        f"SELECT {n}, m.{q('message_id')}, t.{q('id')}, t.{q('number')} FROM {q(table)} m "  # noqa: S608 (our names)
         f"JOIN {q(Ticket._meta.db_table)} t ON t.{q('id')} = m.{q('ticket_id')} "
         f"WHERE m.{q('message_id')} IN ({marks}) AND t.{q('customer_id')} = %s"
         for n, table in ((0, OutboxMessage._meta.db_table), (1, InboundMail._meta.db_table))
@@ -78,4 +83,4 @@ def threads(message_ids: Sequence[str], customer_id: int) -> dict[str, int]:
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), [*message_ids, customer_id, *message_ids, customer_id])
         found = sorted(cursor.fetchall())
-    return {message_id: ticket for _, message_id, ticket in found}
+    return {message_id: (ticket, number) for _, message_id, ticket, number in found}
