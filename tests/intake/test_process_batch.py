@@ -36,7 +36,8 @@ def test_it_gives_each_email_of_a_batch_its_own_outcome_in_order(cast: Cast) -> 
     assert ticket.mails.count() == 3 and ticket.messages.count() == 2 and ticket.metrics.count() > 0
 
 
-def test_an_email_that_fails_rolls_back_only_its_own_work(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:
+def break_triage_on_quebra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From now on an email whose subject says "quebra" fails in its triage."""
     from sladesk.intake import process
 
     real = process.triage
@@ -47,6 +48,10 @@ def test_an_email_that_fails_rolls_back_only_its_own_work(cast: Cast, monkeypatc
         return real(subject, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(process, "triage", fragile)
+
+
+def test_an_email_that_fails_rolls_back_only_its_own_work(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:
+    break_triage_on_quebra(monkeypatch)
     results = process_messages(batch(email(subject="Antes"), email(subject="Isto quebra"), email(subject="Depois")))
     assert [(r.outcome, r.reason) for r in results] == [
         ("ticket_created", None),
@@ -65,19 +70,10 @@ def savepoints(queries: CaptureQueriesContext) -> int:
 
 def test_a_batch_takes_savepoints_only_when_an_email_fails(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:
     """Tried first without a savepoint for each email; run again with them when one fails."""
-    from sladesk.intake import process
-
     process_messages(batch(email(subject="Um")))  # once ever: the counter's row, the policy's version
     with CaptureQueriesContext(connection) as smooth:
         process_messages(batch(email(subject="Dois"), email(subject="Três"), email(subject="Quatro")))
-    real = process.triage
-
-    def fragile(subject: str, *args: object, **kwargs: object) -> object:
-        if "quebra" in subject:
-            raise RuntimeError("triage exploded")
-        return real(subject, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(process, "triage", fragile)
+    break_triage_on_quebra(monkeypatch)
     with CaptureQueriesContext(connection) as rough:
         results = process_messages(batch(email(subject="Cinco"), email(subject="Isto quebra"), email(subject="Seis")))
     assert savepoints(smooth) <= 1  # the batch's own block, nested in the test's transaction

@@ -192,14 +192,19 @@ def _new_row(item: Incoming, file: tuple[str, str] | None) -> InboundMail:
     )  # fmt: skip
 
 
+def _work(mail: _Mail) -> Result:
+    """The email's work: its row claimed (or found a duplicate), its outcome decided and recorded."""
+    if mail.row.pk is None and (duplicate := _claim(mail)) is not None:
+        return duplicate
+    _decide(mail)
+    _save(mail)
+    return _result(mail)
+
+
 def _run_unguarded(mail: _Mail) -> Result:
     """The email's work without a savepoint: any failure but the database's is a ``_Redo``."""
     try:
-        if (duplicate := _claim(mail)) is not None:
-            return duplicate
-        _decide(mail)
-        _save(mail)
-        return _result(mail)
+        return _work(mail)
     except (OperationalError, InterfaceError):
         raise
     except Exception as exc:
@@ -211,11 +216,7 @@ def _run(mail: _Mail) -> Result:
     row = mail.row
     try:
         with transaction.atomic():
-            if row.pk is None and (duplicate := _claim(mail)) is not None:
-                return duplicate
-            _decide(mail)
-            _save(mail)
-        return _result(mail)
+            return _work(mail)
     except (OperationalError, InterfaceError):
         # The database is away or busy past its timeout: nothing was committed, and this is no
         # fault of the message. The caller keeps it and tries again (the spool keeps its file,
