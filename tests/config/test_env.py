@@ -23,6 +23,19 @@ def test_it_reads_postgres_urls() -> None:
     assert (config["NAME"], config["HOST"], config["PORT"]) == ("desk", "127.0.0.1", 5432)
 
 
+def test_postgres_statements_are_prepared_unless_told_not_to(monkeypatch: pytest.MonkeyPatch) -> None:
+    url = "postgres://sladesk@127.0.0.1:5432/desk"
+    monkeypatch.delenv("SLADESK_PG_PREPARED", raising=False)
+    options = env.database_config(url)["OPTIONS"]
+    assert (options["server_side_binding"], options["prepare_threshold"]) == (True, 5)
+    monkeypatch.setenv("SLADESK_PG_PREPARED", "false")  # a pooler that cannot keep them
+    options = env.database_config(url).get("OPTIONS", {})
+    assert "server_side_binding" not in options and "prepare_threshold" not in options
+    monkeypatch.setenv("SLADESK_PG_PREPARED", "sometimes")
+    with pytest.raises(env.ConfigError, match="SLADESK_PG_PREPARED='sometimes': expected true or false"):
+        env.database_config(url)
+
+
 @pytest.mark.parametrize(
     "url",
     ["mysql://root@localhost/x", "sqlite:///relative.sqlite3", "postgres://127.0.0.1:5432", "nonsense"],
