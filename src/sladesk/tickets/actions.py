@@ -388,7 +388,7 @@ def _next_number() -> int:
 def _insert(new: NewTicket, actor: User | None, now: datetime) -> Ticket:
     received_at = new.received_at or now
     # The ticket's rows together or not at all: the caller's transaction, without a savepoint of
-    # their own (a failure here fails the caller's atomic block, which the intake's per-email
+    # its own (a failure here fails the caller's atomic block, which the intake's per-email
     # savepoint or the outermost transaction undoes; nothing catches one and goes on).
     with transaction.atomic(savepoint=False):
         ticket = Ticket(
