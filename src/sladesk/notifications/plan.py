@@ -1,4 +1,4 @@
-"""Who is told of a crossed threshold, and from when (called by ``tickets.actions._settle``
+"""Who is told of a crossed threshold, and from when (called by ``tickets.actions.base._settle``
 inside the transaction that records the crossing, so a notification exists exactly when
 its ``sla_warning`` / ``sla_breached`` event does).
 

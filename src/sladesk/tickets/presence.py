@@ -61,7 +61,7 @@ class Change:
 
 def changed_since(ticket: Ticket, user: User, seen: int) -> Change | None:
     """The latest change after event ``seen`` by someone else that an action from that page
-    would be refused for (the same rule as ``actions._fresh``)."""
+    would be refused for (the same rule as ``actions.base._fresh``)."""
     e = (
         ticket.events.filter(seq__gt=seen)
         .exclude(action__in=HARMLESS)

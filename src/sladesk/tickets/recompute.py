@@ -486,7 +486,7 @@ def _events(plans: list[Plan], version: str, now: datetime) -> None:
 
 # ---- the rare tickets whose past changed: evaluated whole --------------------------------------------
 def _evaluate_one(pk: int, facts: Policy, calendars: list[str], now: datetime, *, write: bool) -> list[Move]:
-    from sladesk.tickets.actions import _locked, _settle  # what every action does after evaluating
+    from sladesk.tickets.actions.base import _locked, _settle  # what every action does after evaluating
 
     t = _locked(pk) if write else Ticket.objects.select_related("policy_version").filter(pk=pk).first()
     if t is None:

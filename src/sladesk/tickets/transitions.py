@@ -1,6 +1,6 @@
 """Which action may run from which status, where it leads, and what the SLA clocks see.
 
-The one table the actions (``actions.py``), the ticket page's forms (``views.py``) and the
+The one table the actions (``actions/``), the ticket page's forms (``views.py``) and the
 demo generator (``ops/demo/history.py``) read: an action is possible from a status only
 when the table has a step for it, and the step says the status that follows (``None``:
 unchanged) and the timeline event the SLA engine sees (``""``: none).
