@@ -47,8 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import Check, NoServer, environment, fresh_postgres, section
-from bench.queue import percentile
+from bench.common import Check, NoServer, environment, fresh_postgres, percentile, section
 from bench.replay import sladesk_script
 
 ROOT = Path(__file__).resolve().parent.parent

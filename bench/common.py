@@ -46,6 +46,29 @@ def best_of(fn: Callable[[], object], repeats: int) -> float:
     return best
 
 
+def percentile(values: Sequence[float], pct: float) -> float:
+    """The nearest-rank percentile (p95 of 200 requests is the 190th fastest)."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(1, -(-len(ordered) * pct // 100))  # ceil
+    return ordered[int(rank) - 1]
+
+
+class Percentiles:
+    """p50 and p95 of a result's ``times_ms``."""
+
+    times_ms: list[float]
+
+    @property
+    def p50(self) -> float:
+        return percentile(self.times_ms, 50)
+
+    @property
+    def p95(self) -> float:
+        return percentile(self.times_ms, 95)
+
+
 @dataclass(frozen=True)
 class Check:
     """A figure against its target: ``at_least`` for speed-ups and rates, else ``at most``."""

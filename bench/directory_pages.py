@@ -31,9 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import Check, QueryCounter, child, each_database, section
+from bench.common import Check, Percentiles, QueryCounter, child, each_database, section
 from bench.directory_import import CONTRACT, PEOPLE_COLUMNS, people_rows, write_csv
-from bench.queue import percentile
 
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/sladesk_bench_pages"
 TARGET_MS = 150.0
@@ -46,18 +45,10 @@ SUPERVISOR = "supervisor@bench.example"
 
 
 @dataclass
-class Timed:
+class Timed(Percentiles):
     times_ms: list[float]
     queries: int
     bytes: int
-
-    @property
-    def p50(self) -> float:
-        return percentile(self.times_ms, 50)
-
-    @property
-    def p95(self) -> float:
-        return percentile(self.times_ms, 95)
 
 
 @dataclass

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import Check, QueryCounter, child, each_database, section
+from bench.common import Check, Percentiles, QueryCounter, child, each_database, percentile, section
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/sladesk_bench"
@@ -42,19 +42,11 @@ FILTERS: tuple[tuple[str, dict[str, str]], ...] = (
 
 
 @dataclass
-class FilterResult:
+class FilterResult(Percentiles):
     label: str
     times_ms: list[float]
     queries: int
     rows: int
-
-    @property
-    def p50(self) -> float:
-        return percentile(self.times_ms, 50)
-
-    @property
-    def p95(self) -> float:
-        return percentile(self.times_ms, 95)
 
 
 @dataclass
@@ -99,15 +91,6 @@ class DatabaseResult:
             )
         lines += [check.line() for check in self.checks()]
         return lines
-
-
-def percentile(values: Sequence[float], pct: float) -> float:
-    """The nearest-rank percentile (p95 of 200 requests is the 190th fastest)."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    rank = max(1, -(-len(ordered) * pct // 100))  # ceil
-    return ordered[int(rank) - 1]
 
 
 # ---- the parent: fresh databases, filled and measured in child processes -----------------------

@@ -30,8 +30,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.common import Check, QueryCounter, child, each_database, section
-from bench.queue import SUPERVISOR, percentile
+from bench.common import Check, Percentiles, QueryCounter, child, each_database, percentile, section
+from bench.queue import SUPERVISOR
 
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/sladesk_bench_search"
 TARGET_MS = 100.0
@@ -74,20 +74,12 @@ SELLERS = ("Vicente", "Joana", "Márcio", "Luíza", "Otávio", "Conceição")
 
 
 @dataclass
-class Timed:
+class Timed(Percentiles):
     label: str
     text: str
     times_ms: list[float]
     queries: int = 0
     rows: int = 0
-
-    @property
-    def p50(self) -> float:
-        return percentile(self.times_ms, 50)
-
-    @property
-    def p95(self) -> float:
-        return percentile(self.times_ms, 95)
 
 
 @dataclass
