@@ -5,33 +5,18 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from sladesk.tickets import actions
-from tests.web.conftest import PASSWORD, World, close_quietly, open_ticket
+from tests.web.conftest import World, open_ticket
+from tests.web.test_browser import log_in, page
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def page(browser: Browser, live_server) -> Iterator[Page]:  # type: ignore[no-untyped-def]
-    context = browser.new_context(base_url=live_server.url, locale="pt-BR", viewport={"width": 1400, "height": 900})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    close_quietly(context)
-
-
-def log_in(page: Page, email: str) -> None:
-    page.goto("/login/")
-    page.fill("#id_username", email)
-    page.fill("#id_password", PASSWORD)
-    page.locator(".login form button[type=submit]").click()
+__all__ = ["page"]  # the fixture
 
 
 def search_box(page: Page, text: str) -> None:
