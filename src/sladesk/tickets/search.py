@@ -145,6 +145,8 @@ def _first(query: Query) -> list[int]:
     sql, params = _index_sql(query)
     newest = " ORDER BY rowid DESC" if connection.vendor == "sqlite" else ""
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and connection.in_atomic_block:
+            cursor.execute("SELECT tickets_search_flush_now()")  # this transaction's changes (migration 0011)
         cursor.execute(f"{sql}{newest} LIMIT {FEW + 1}", params)
         return [row[0] for row in cursor.fetchall()]
 
