@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -90,7 +91,9 @@ def test_the_results_page_reads_a_fixed_number_of_queries(cast: Cast, django_ass
         cast.ticket(subject=f"Relatório {k}", when=f"2027-03-01 09:{k:02d}")
     client = client_for(cast.ana)
     client.get(SEARCH, {"q": "relatorio"})
-    with django_assert_max_num_queries(8):
+    # Inside the test's transaction, PostgreSQL's search first writes what it noted (migration
+    # 0011): one statement more than a request makes outside one.
+    with django_assert_max_num_queries(9 if connection.vendor == "postgresql" else 8):
         response = client.get(SEARCH, {"q": "relatorio"})
     assert len(numbers(response)) == 30
 
