@@ -45,7 +45,7 @@ def noted() -> int:
 
 
 def finds(word: str) -> set[int]:
-    return {t.pk for t in search.find(None, search.parse(word))}
+    return set(Ticket.objects.filter(search.matching(search.parse(word))).values_list("pk", flat=True))
 
 
 @pytest.fixture(autouse=True)
@@ -107,3 +107,28 @@ def test_writers_at_once_on_different_and_the_same_tickets_leave_every_word_foun
         for k in range(3):
             assert finds(f"palavra{i}x{k}") == {tickets[i % len(tickets)].pk}
             assert finds(f"comum{i}x{k}") == {shared.pk}
+
+
+def test_changes_after_a_flush_and_in_a_rolled_back_savepoint_are_written_as_they_ended(cast: Cast) -> None:
+    with transaction.atomic():
+        ticket = recent(cast, subject="Balança")
+        assert finds("balança") == {ticket.pk}  # flushed here
+        try:
+            with transaction.atomic():  # noted, then undone with the savepoint
+                actions.do_add_note(ticket, cast.ana, "desfeito")
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        actions.do_add_note(ticket, cast.ana, "gravado")  # noted after the flush: written at commit
+    assert documents() == rebuilt()
+    assert finds("gravado") == {ticket.pk}
+    assert finds("desfeito") == set()
+
+
+def test_a_change_to_many_tickets_at_once_writes_each_document(cast: Cast) -> None:
+    tickets = [recent(cast, subject=f"Lote {i}") for i in range(200)]
+    with transaction.atomic():  # one customer's name: 200 tickets noted, 200 firings at commit
+        cast.acme.name = "ACME Varejo"
+        cast.acme.save()
+    assert documents() == rebuilt()
+    assert finds("varejo") == {t.pk for t in tickets}

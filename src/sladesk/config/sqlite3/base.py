@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.backends.sqlite3 import base
+from django.db.backends.sqlite3.operations import DatabaseOperations as _Operations
 
 
 @lru_cache(maxsize=2048)
@@ -30,7 +31,7 @@ class SQLiteCursorWrapper(base.SQLiteCursorWrapper):
         return super().convert_query(query, param_names=param_names)
 
 
-class DatabaseOperations(base.DatabaseOperations):
+class DatabaseOperations(_Operations):
     @cached_property
     def _in_utc(self) -> bool:
         """Django stores instants as UTC text here (USE_TZ, no TIME_ZONE for the database)."""

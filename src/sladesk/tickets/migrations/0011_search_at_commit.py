@@ -6,8 +6,11 @@ message, and one statement each; an intake batch of 50 emails wrote about 70 doc
 The triggers of 0006 now only note which tickets changed, in ``tickets_search_dirty`` (the ids
 this transaction has not noted yet, so a ticket is noted once however often it changes). A
 deferred constraint trigger on that table runs ``tickets_search_flush()`` at commit: the first
-firing takes every id noted (deleting them) and writes their documents in one statement, the
-others find nothing left. Each transaction sees and takes only its own notes (another's are not
+firing takes every id noted (deleting them) and writes their documents in one statement; the
+others (one per id noted) see at once, from a setting local to the transaction, that nothing was
+noted since (``sladesk.search_pending``: set by each note, cleared by each flush, and undone with
+a rolled-back savepoint as the notes are), instead of each reading the table again (which held,
+dead, every id just taken: thousands of firings reading thousands of rows). Each transaction sees and takes only its own notes (another's are not
 committed, and none are ever committed: the flush deletes them in the same transaction), and no
 unique index makes one writer wait for another's. A reader inside the writing transaction (the
 search, ``tickets/search.py``; a test) calls ``tickets_search_flush_now()`` first.
@@ -27,6 +30,7 @@ FORWARD = [
     "CREATE INDEX tickets_search_dirty_ticket ON tickets_search_dirty (ticket_id)",
     """
     CREATE FUNCTION tickets_search_note(ids bigint[]) RETURNS void LANGUAGE sql AS $$
+        SELECT set_config('sladesk.search_pending', 'on', true);
         INSERT INTO tickets_search_dirty (ticket_id)
         SELECT DISTINCT id FROM unnest(ids) AS id
         WHERE id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM tickets_search_dirty d WHERE d.ticket_id = id);
@@ -37,6 +41,7 @@ FORWARD = [
     DECLARE
         ids bigint[];
     BEGIN
+        PERFORM set_config('sladesk.search_pending', 'off', true);
         WITH taken AS (DELETE FROM tickets_search_dirty RETURNING ticket_id)
         SELECT array_agg(DISTINCT ticket_id) INTO ids FROM taken;
         IF ids IS NOT NULL THEN
@@ -47,7 +52,9 @@ FORWARD = [
     """
     CREATE FUNCTION tickets_search_flush() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        PERFORM tickets_search_flush_now();
+        IF current_setting('sladesk.search_pending', true) = 'on' THEN
+            PERFORM tickets_search_flush_now();
+        END IF;
         RETURN NULL;
     END $$
     """,
