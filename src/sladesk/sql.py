@@ -245,6 +245,14 @@ def _update_sql(model: type[models.Model], names: tuple[str, ...], vendor: str) 
     return f"UPDATE {table} SET {sets} WHERE {pk} = %s", plan(fields)  # noqa: S608 (names from the model)
 
 
+def update_statement(obj: models.Model, names: Sequence[str]) -> tuple[str, list[Any]]:
+    """The statement and parameters ``update(obj, names)`` runs, its values as they are now (to
+    run later, or with others of the same statement in one ``executemany``)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    statement, fields = _update_sql(type(obj), tuple(dict.fromkeys(names)), db.vendor)
+    return statement, [*values(obj, fields, False, db), obj.pk]
+
+
 def update(obj: models.Model, names: Sequence[str]) -> None:
     """Write the fields ``names`` of ``obj`` (saved already) by its primary key."""
     update_many([obj], names)

@@ -84,6 +84,58 @@ def test_a_batch_takes_savepoints_only_when_an_email_fails(cast: Cast, monkeypat
     ]  # fmt: skip
 
 
+def claims(queries: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "intake_inboundmail"')]
+
+
+def test_a_batch_claims_its_emails_rows_in_one_statement(cast: Cast) -> None:
+    seen, twice = email(message_id="<visto@mail.acme.example>"), email(subject="Dois")
+    process_messages(batch(seen))
+    sources = [Incoming(raw, NOW, "smtp", f"spool:{i}") for i, raw in enumerate([
+        email(subject="Um"), seen, twice, twice, email(subject="Três"),
+    ])]  # fmt: skip
+    with CaptureQueriesContext(connection) as queries:
+        results = process_messages(sources)
+    assert [r.outcome for r in results] == [
+        "ticket_created",
+        "duplicate",
+        "ticket_created",
+        "duplicate",
+        "ticket_created",
+    ]
+    assert [r.ticket for r in results] == [2, 1, 3, 3, 4]
+    # One statement for the batch's rows, then one for each duplicate's own row.
+    assert len(claims(queries)) == 1 + 2 and "VALUES (" in claims(queries)[0]
+    assert sorted(InboundMail.objects.filter(source_id__startswith="spool:").values_list("source_id", flat=True)) == [
+        f"spool:{i}" for i in range(5)
+    ]
+    firsts = InboundMail.objects.filter(pk__in=[results[0].mail_id, results[2].mail_id, results[4].mail_id])
+    assert sorted(firsts.values_list("source_id", "ticket__number")) == [("spool:0", 2), ("spool:2", 3), ("spool:4", 4)]
+
+
+def test_a_batch_writes_its_outcomes_together_and_whatever_reads_them_sees_them(cast: Cast) -> None:
+    """The outcomes are written in one executemany, before anything reads the emails' table: a
+    reply threaded by the Message-ID of a request earlier in the same batch finds its ticket."""
+    process_messages(batch(email(subject="Um")))  # once ever: the counter's row, the policy's version
+    request = email(subject="Impressora parou", message_id="<pedido@mail.acme.example>")
+    reply = email(
+        subject="Re: Impressora parou", body="Voltou a falhar.", headers={"In-Reply-To": "<pedido@mail.acme.example>"}
+    )
+    with CaptureQueriesContext(connection) as queries:
+        results = process_messages(batch(email(subject="Dois"), request, reply, email(subject="Três")))
+    assert [(r.outcome, r.ticket) for r in results] == [
+        ("ticket_created", 2), ("ticket_created", 3), ("ticket_updated", 3), ("ticket_created", 4),
+    ]  # fmt: skip
+    updates = [q["sql"] for q in queries.captured_queries if 'UPDATE "intake_inboundmail"' in q["sql"]]
+    # Written before each read of the table (the threading, each acknowledgement's thread): fewer
+    # statements than emails, every outcome once.
+    assert len(updates) < 4 and sum(int(u.split(" times:")[0]) for u in updates) == 4
+    stored = InboundMail.objects.filter(pk__in=[r.mail_id for r in results]).order_by("pk")
+    assert [(m.outcome, m.ticket.number if m.ticket else None) for m in stored] == [
+        ("ticket_created", 2), ("ticket_created", 3), ("ticket_updated", 3), ("ticket_created", 4),
+    ]  # fmt: skip
+
+
 def test_a_database_that_is_away_leaves_nothing_of_the_batch(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:
     from django.db import OperationalError
 

@@ -27,6 +27,7 @@ that fails rolls back only its own work. What fails unexpectedly is quarantined
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
@@ -108,6 +109,7 @@ class _Mail:
     events: list[MailEvent] = field(default_factory=list)  # inserted with the batch's
     number: int | None = None  # the number of the ticket it concerns, once known
     recorded: bool = False  # its outcome is written already
+    tried: bool = False  # its row's claim was tried with the batch's (and failed if its pk is None)
 
     @property
     def received_at(self) -> datetime:
@@ -128,11 +130,13 @@ def process_messages(batch: Sequence[Incoming]) -> list[Result]:
     """Each email's outcome, in order, all committed together on return.
 
     One transaction for the batch. It is first tried without a savepoint for each email (two
-    statements less per email); if any email fails, that attempt is rolled back whole and the
-    batch runs again with a savepoint for each, so that the one that fails rolls back only its
-    own work and is quarantined. Raises, with nothing committed, only when nothing could be
-    stored (the database away or locked past its timeout): the caller keeps every email of the
-    batch and tries again."""
+    statements less per email) and with every email's row claimed in one statement (its
+    duplicate key taken: an email whose key was taken, earlier or by an earlier email of the
+    batch, is then found a duplicate on its own); if any email fails, that attempt is rolled back
+    whole and the batch runs again with a savepoint for each, each claiming its own row, so that
+    the one that fails rolls back only its own work and is quarantined. Raises, with nothing
+    committed, only when nothing could be stored (the database away or locked past its timeout):
+    the caller keeps every email of the batch and tries again."""
     earlier = _processed_already([item.source_id for item in batch if item.source_id])
     todo = [item for item in batch if item.source_id not in earlier]
     big = [item.raw for item in todo if len(item.raw) > RAW_IN_ROW]
@@ -156,11 +160,19 @@ def _batch(
 ) -> dict[int, Result]:
     mails = [_Mail(item.raw, msg, _new_row(item, files.get(item.raw))) for item, msg in zip(todo, parsed, strict=True)]
     results: dict[int, Result] = {}
-    with transaction.atomic(), policy_snapshot():  # the versions in force read once per batch
-        events: list[MailEvent] = []
-        for item, mail in zip(todo, mails, strict=True):
-            results[id(item)] = _run(mail) if isolated else _run_unguarded(mail)
-            events += mail.events
+    # The versions in force read once per batch; without savepoints, the rows claimed in one
+    # statement (a row not claimed takes its own way) and the outcomes written together.
+    together = contextlib.nullcontext() if isolated else rows.outcomes_together()
+    with transaction.atomic(), policy_snapshot():
+        with together:
+            if not isolated:
+                rows.insert_many([_keyed(mail) for mail in mails])
+                for mail in mails:
+                    mail.tried = True
+            events: list[MailEvent] = []
+            for item, mail in zip(todo, mails, strict=True):
+                results[id(item)] = _run(mail) if isolated else _run_unguarded(mail)
+                events += mail.events
         rows.insert_events(events)
     return results
 
@@ -253,12 +265,8 @@ def _claim(mail: _Mail) -> Result | None:
     The key is unique among the mail that counted: the row is inserted with it, or not at all
     when it is taken (``rows.insert``). Of two copies processed at the same moment, the second
     waits for the first's transaction and then finds the key taken."""
-    key = mail.msg.message_id or f"sha256:{mail.msg.digest or mail.row.raw_sha256}"
-    row = mail.row
-    row.message_id, row.from_address = mail.msg.message_id[:998], mail.msg.from_address[:320]
-    row.subject = one_line(mail.msg.subject)[:300]
-    row.dedupe_key, row.outcome = key[:998], Outcome.QUARANTINED  # until decided
-    if rows.insert(row):
+    row = _keyed(mail)
+    if not mail.tried and rows.insert(row):
         return None
     first = InboundMail.objects.filter(dedupe_key=row.dedupe_key).values_list("pk", "ticket_id", "ticket__number")
     found = first.first()
@@ -271,6 +279,17 @@ def _claim(mail: _Mail) -> Result | None:
     mail.recorded = True
     _event(mail, "received")
     return _result(mail)
+
+
+def _keyed(mail: _Mail) -> InboundMail:
+    """The email's row as it is claimed: its duplicate key, what it says, and "quarantined"
+    until its outcome is decided (in the same transaction)."""
+    key = mail.msg.message_id or f"sha256:{mail.msg.digest or mail.row.raw_sha256}"
+    row = mail.row
+    row.message_id, row.from_address = mail.msg.message_id[:998], mail.msg.from_address[:320]
+    row.subject = one_line(mail.msg.subject)[:300]
+    row.dedupe_key, row.outcome = key[:998], Outcome.QUARANTINED  # until decided
+    return row
 
 
 # ---- deciding ---------------------------------------------------------------------------------

@@ -1,14 +1,18 @@
 """An email's row in as few statements as it needs: inserted once, taking its duplicate key
-(``INSERT ... ON CONFLICT DO NOTHING RETURNING id``: PostgreSQL, and SQLite since 3.35), and
-updated once with its outcome; the events of a batch inserted together at its end.
+(``INSERT ... ON CONFLICT DO NOTHING RETURNING id``: PostgreSQL, and SQLite since 3.35; a batch's
+rows in one statement), and updated once with its outcome (a batch's outcomes in one
+``executemany``, written before anything reads the table); the events of a batch inserted
+together at its end.
 
 Plain SQL built once from the model's fields, because the intake writes these rows for every
 email and Django's query building cost more than the database did."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -60,9 +64,90 @@ def insert(row: InboundMail) -> bool:
     return True
 
 
+@functools.cache
+def _claim_sql(rows: int, vendor: str) -> str:
+    q = connection.ops.quote_name
+    columns = ", ".join(_column(f) for f in _fields())
+    one = "(" + ", ".join(["%s"] * len(_fields())) + ")"
+    table = q(InboundMail._meta.db_table)
+    # Names from the model, values as parameters.
+    return (
+        f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * rows)} ON CONFLICT DO NOTHING "  # noqa: S608
+        f"RETURNING {q('id')}, {q('dedupe_key')}, {q('source_id')}"
+    )
+
+
+def insert_many(rows: Sequence[InboundMail]) -> None:
+    """``insert`` for several rows in one statement: those inserted get their ``pk``; a row whose
+    duplicate key or source was taken (by an earlier row, or a row of the same statement) keeps
+    ``pk`` None. The database returns the rows inserted in no set order: each is matched by its
+    key and source (a source is unique; of two rows with the same key, only one can be inserted)."""
+    if not rows:
+        return
+    db = connections[DEFAULT_DB_ALIAS]
+    waiting: dict[tuple[str | None, str | None], list[InboundMail]] = {}
+    for row in rows:
+        waiting.setdefault((row.dedupe_key, row.source_id), []).append(row)
+    plan = _plan()
+    with db.cursor() as cursor:
+        cursor.execute(_claim_sql(len(rows), db.vendor), [v for row in rows for v in sql.values(row, plan, True, db)])
+        found = cursor.fetchall()
+    for pk, key, source in found:
+        row = waiting[key, source].pop(0)
+        row.pk = pk
+        row._state.adding, row._state.db = False, db.alias
+
+
+class _Outcomes(threading.local):
+    pending: list[list[Any]] | None = None  # the parameters of each outcome not written yet
+
+
+_outcomes = _Outcomes()
+
+
 def record(row: InboundMail) -> None:
-    """Write the outcome of ``row`` (already inserted)."""
-    sql.update(row, OUTCOME_FIELDS)
+    """Write the outcome of ``row`` (already inserted): now, or within ``outcomes_together``
+    with the others of its batch (its values as they are now)."""
+    if _outcomes.pending is None:
+        sql.update(row, OUTCOME_FIELDS)
+    else:
+        _outcomes.pending.append(sql.update_statement(row, OUTCOME_FIELDS)[1])
+
+
+@contextlib.contextmanager
+def outcomes_together() -> Iterator[None]:
+    """Within it (inside one transaction, with no savepoint that could roll back a part of it),
+    ``record`` keeps each outcome and writes those kept in one ``executemany``: before any
+    statement that names the emails' table (whatever reads it, in this code or another app's,
+    sees every outcome recorded), and at the end. An exception leaves them unwritten: the
+    transaction they belong to is rolled back."""
+    db = connections[DEFAULT_DB_ALIAS]
+    _outcomes.pending = []
+    try:
+        with db.execute_wrapper(_before_reads):
+            yield
+            _write_pending()
+    finally:
+        _outcomes.pending = None
+
+
+def _before_reads(execute: Callable[..., Any], statement: str, params: Any, many: bool, context: Any) -> Any:
+    if _outcomes.pending and _TABLE in statement:
+        _write_pending()
+    return execute(statement, params, many, context)
+
+
+_TABLE = InboundMail._meta.db_table
+
+
+def _write_pending() -> None:
+    pending, _outcomes.pending = _outcomes.pending or [], []
+    if not pending:
+        return
+    db = connections[DEFAULT_DB_ALIAS]
+    statement = sql.update_statement(InboundMail(pk=0), OUTCOME_FIELDS)[0]
+    with db.cursor() as cursor:
+        cursor.executemany(statement, pending)
 
 
 def insert_events(events: Sequence[MailEvent]) -> None:
