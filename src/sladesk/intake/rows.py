@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -154,18 +155,34 @@ def insert_events(events: Sequence[MailEvent]) -> None:
     sql.insert(events)
 
 
-def threads(message_ids: Sequence[str], customer_id: int) -> dict[str, tuple[int, int]]:
-    """Message-ID -> (id, number) of the ticket of ``customer_id`` that knows it (sent by us or
-    received), in one statement; a Message-ID both sent and received counts as received."""
+@functools.cache
+def _threads_sql(vendor: str) -> str:
+    """One statement whatever the number of Message-IDs (an array, or a JSON list on SQLite):
+    planned once, where a list of marks made a statement to plan for each length."""
     q = connection.ops.quote_name
-    marks = ", ".join(["%s"] * len(message_ids))
+    among = "= ANY(%s)" if vendor == "postgresql" else "IN (SELECT value FROM json_each(%s))"
     parts = [
-        f"SELECT {n}, m.{q('message_id')}, t.{q('id')}, t.{q('number')} FROM {q(table)} m "  # noqa: S608 (our names)
-        f"JOIN {q(Ticket._meta.db_table)} t ON t.{q('id')} = m.{q('ticket_id')} "
-        f"WHERE m.{q('message_id')} IN ({marks}) AND t.{q('customer_id')} = %s"
+        f"SELECT {n} AS {q('n')}, {q('message_id')}, {q('ticket_id')} FROM {q(table)} "  # noqa: S608 (our names)
+        f"WHERE {q('message_id')} {among} AND {q('ticket_id')} IS NOT NULL"
         for n, table in ((0, OutboxMessage._meta.db_table), (1, InboundMail._meta.db_table))
     ]
+    number = (
+        f"(SELECT t.{q('number')} FROM {q(Ticket._meta.db_table)} t "  # noqa: S608 (our names)
+        f"WHERE t.{q('id')} = f.{q('ticket_id')} AND t.{q('customer_id')} = %s)"
+    )
+    return f"SELECT f.{q('n')}, f.{q('message_id')}, f.{q('ticket_id')}, {number} FROM ({' UNION ALL '.join(parts)}) f"  # noqa: S608
+
+
+def threads(message_ids: Sequence[str], customer_id: int) -> dict[str, tuple[int, int]]:
+    """Message-ID -> (id, number) of the ticket of ``customer_id`` that knows it (sent by us or
+    received), in one statement; a Message-ID both sent and received counts as received.
+
+    The Message-IDs are looked up first, each through its index, and then each one's ticket by
+    its key (a scalar subquery, which no planner turns into a join): left to itself, a planner
+    whose statistics are stale (a desk just loaded) joins the customer's tickets instead, thousands
+    of them, for the few rows found."""
+    ids: Any = list(message_ids) if connection.vendor == "postgresql" else json.dumps(list(message_ids))
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), [*message_ids, customer_id, *message_ids, customer_id])
-        found = sorted(cursor.fetchall())
+        cursor.execute(_threads_sql(connection.vendor), [customer_id, ids, ids])
+        found = sorted(row for row in cursor.fetchall() if row[3] is not None)
     return {message_id: (ticket, number) for _, message_id, ticket, number in found}
