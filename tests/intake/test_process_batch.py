@@ -4,11 +4,13 @@ that fails rolling back only its own work, and the directory read as it is at ea
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from sladesk.intake.models import InboundMail, MailEvent
 from sladesk.intake.process import Incoming, process_messages
+from sladesk.outbound.models import OutboxMessage
 from sladesk.tickets.models import Message, Ticket, TicketMetric
 from tests.intake.conftest import Cast, at, email
 
@@ -134,6 +136,21 @@ def test_a_batch_writes_its_outcomes_together_and_whatever_reads_them_sees_them(
     assert [(m.outcome, m.ticket.number if m.ticket else None) for m in stored] == [
         ("ticket_created", 2), ("ticket_created", 3), ("ticket_updated", 3), ("ticket_created", 4),
     ]  # fmt: skip
+
+
+def test_a_batch_counts_its_own_automatic_replies_against_the_hourly_limit(cast: Cast) -> None:
+    """The senders' automatic replies are read once for the batch and counted on as it schedules
+    more: the limit holds within one batch as across batches, whatever the address's case."""
+    limit = settings.AUTO_REPLIES_PER_HOUR
+    first = process_messages(batch(email("Estranho@Gmail.example")))
+    with CaptureQueriesContext(connection) as queries:
+        results = process_messages(batch(*[email("estranho@gmail.EXAMPLE") for _ in range(limit + 2)]))
+    assert [r.auto_reply for r in [*first, *results]] == [True] * limit + [False] * 3
+    assert OutboxMessage.objects.filter(to="estranho@gmail.example", automatic=True).count() == limit
+    counts = [
+        q for q in queries.captured_queries if 'FROM "outbound_outboxmessage"' in q["sql"] and "COUNT" in q["sql"]
+    ]
+    assert len(counts) == 1  # once for the batch
 
 
 def test_a_database_that_is_away_leaves_nothing_of_the_batch(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -161,18 +161,20 @@ def _batch(
     mails = [_Mail(item.raw, msg, _new_row(item, files.get(item.raw))) for item, msg in zip(todo, parsed, strict=True)]
     results: dict[int, Result] = {}
     # The versions in force read once per batch; without savepoints, the rows claimed in one
-    # statement (a row not claimed takes its own way) and the outcomes written together.
-    together = contextlib.nullcontext() if isolated else rows.outcomes_together()
-    with transaction.atomic(), policy_snapshot():
-        with together:
-            if not isolated:
-                rows.insert_many([_keyed(mail) for mail in mails])
-                for mail in mails:
-                    mail.tried = True
-            events: list[MailEvent] = []
-            for item, mail in zip(todo, mails, strict=True):
-                results[id(item)] = _run(mail) if isolated else _run_unguarded(mail)
-                events += mail.events
+    # statement (a row not claimed takes its own way), the outcomes written together, and the
+    # senders' automatic replies of the last hour counted together.
+    with transaction.atomic(), policy_snapshot(), contextlib.ExitStack() as together:
+        if not isolated:
+            together.enter_context(rows.outcomes_together())
+            together.enter_context(replies.counted(mail.msg.from_address for mail in mails))
+            rows.insert_many([_keyed(mail) for mail in mails])
+            for mail in mails:
+                mail.tried = True
+        events: list[MailEvent] = []
+        for item, mail in zip(todo, mails, strict=True):
+            results[id(item)] = _run(mail) if isolated else _run_unguarded(mail)
+            events += mail.events
+        together.close()  # the outcomes written
         rows.insert_events(events)
     return results
 

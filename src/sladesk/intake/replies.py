@@ -4,20 +4,19 @@ hour to one address, and to an unknown sender nothing about any customer."""
 
 from __future__ import annotations
 
-import functools
+import contextlib
 import re
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from sladesk.directory.models import Contract, Person
 from sladesk.intake.message import InboundMessage
-from sladesk.outbound.actions import schedule_email
-from sladesk.outbound.models import OutboxMessage
+from sladesk.outbound.actions import automatic_counted, automatic_sent, schedule_email
 from sladesk.policies.service import current_policy
 
 ROBOTS = re.compile(r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?)([+@.-]|$)", re.I)
@@ -33,24 +32,9 @@ def may_auto_reply(msg: InboundMessage) -> bool:
     return automatic_sent(address, timezone.now() - timedelta(hours=1)) < settings.AUTO_REPLIES_PER_HOUR
 
 
-def automatic_sent(address: str, since: datetime) -> int:
-    """How many automatic emails went (or wait to go) to ``address`` since ``since``: one
-    statement built once (it runs for every email)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_count_sql(connection.vendor), [address, connection.ops.adapt_datetimefield_value(since)])
-        (count,) = cursor.fetchone()
-    return int(count)
-
-
-@functools.cache
-def _count_sql(vendor: str) -> str:
-    q, meta = connection.ops.quote_name, OutboxMessage._meta
-    column = {name: q(str(meta.get_field(name).column)) for name in ("to", "automatic", "created_at")}  # type: ignore[union-attr]
-    # Names from the model, values as parameters.
-    return (
-        f"SELECT COUNT(*) FROM {q(meta.db_table)} WHERE {column['to']} = %s AND {column['automatic']}"  # noqa: S608
-        f" AND {column['created_at']} >= %s"
-    )
+def counted(addresses: Iterable[str]) -> contextlib.AbstractContextManager[None]:
+    """A batch's automatic replies counted together (``outbound.actions.automatic_counted``)."""
+    return automatic_counted(addresses, timezone.now() - timedelta(hours=1))
 
 
 def reply_rejected(msg: InboundMessage, reason: str, person: Person | None) -> None:

@@ -10,18 +10,21 @@ admin show it.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
+import threading
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import Count, F
 from django.utils import timezone
 
 from sladesk import sql
@@ -58,7 +61,61 @@ def schedule_email(
         references=" ".join(one_line(r) for r in references), automatic=automatic,
     )  # fmt: skip
     sql.insert([row])  # the intake schedules one for many emails: SQL built once
+    if automatic and _counts.by_address is not None:
+        _counts.by_address[row.to] = _counts.by_address.get(row.to, 0) + 1
     return row
+
+
+# ---- how many automatic emails an address had --------------------------------------------------
+class _Counts(threading.local):
+    by_address: dict[str, int] | None = None  # within ``automatic_counted``: address -> count
+    since: datetime | None = None
+
+
+_counts = _Counts()
+
+
+def automatic_sent(address: str, since: datetime) -> int:
+    """How many automatic emails went (or wait to go) to ``address`` since ``since``: one
+    statement built once (the intake asks for every email), or, within ``automatic_counted``,
+    the count it read for the batch and kept up to date."""
+    address = address.lower()
+    if _counts.by_address is not None and address in _counts.by_address:
+        return _counts.by_address[address]
+    with connection.cursor() as cursor:
+        cursor.execute(_count_sql(connection.vendor), [address, connection.ops.adapt_datetimefield_value(since)])
+        (count,) = cursor.fetchone()
+    return int(count)
+
+
+@contextlib.contextmanager
+def automatic_counted(addresses: Iterable[str], since: datetime) -> Iterator[None]:
+    """Within it (a batch of work in one transaction, with no savepoint that could undo part of
+    it), the automatic emails of each of ``addresses`` since ``since`` are counted in one
+    statement, and every automatic email scheduled meanwhile counts on top: ``automatic_sent``
+    answers from that. ``since`` is the batch's, as if it all happened at its start."""
+    wanted = sorted({a.lower() for a in addresses if a})
+    counts = dict.fromkeys(wanted, 0)
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        found = OutboxMessage.objects.filter(to__in=chunk, automatic=True, created_at__gte=since)
+        counts.update(found.values_list("to").annotate(n=Count("pk")).values_list("to", "n"))
+    _counts.by_address = counts
+    try:
+        yield
+    finally:
+        _counts.by_address = None
+
+
+@functools.cache
+def _count_sql(vendor: str) -> str:
+    q, meta = connection.ops.quote_name, OutboxMessage._meta
+    column = {name: q(str(meta.get_field(name).column)) for name in ("to", "automatic", "created_at")}  # type: ignore[union-attr]
+    # Names from the model, values as parameters.
+    return (
+        f"SELECT COUNT(*) FROM {q(meta.db_table)} WHERE {column['to']} = %s AND {column['automatic']}"  # noqa: S608
+        f" AND {column['created_at']} >= %s"
+    )
 
 
 def schedule_webhook(url: str, subject: str, payload: str, template: str) -> OutboxMessage:
