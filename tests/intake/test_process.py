@@ -57,6 +57,21 @@ def test_a_reply_in_the_thread_reaches_its_ticket_by_message_id_ours_or_theirs(c
     assert bodies[1:] == ["Segue o print.", "Também na loja Centro."]
 
 
+def test_a_message_id_threads_only_a_ticket_of_the_sender_s_customer_the_newest_first(cast: Cast) -> None:
+    process_message(email(message_id="<acme-1@mail.acme.example>"), NOW)  # ACME's #1
+    process_message(email("bea@beta.example", message_id="<beta-2@mail.beta.example>"), NOW)  # Beta's #2
+    process_message(email(message_id="<acme-3@mail.acme.example>"), NOW)  # ACME's #3
+    stranger = email("bea@beta.example", subject="Re: algo", headers={"In-Reply-To": "<acme-1@mail.acme.example>"})
+    assert (process_message(stranger, NOW).outcome, Ticket.objects.get(number=4).customer) == (
+        "ticket_created",
+        cast.beta,
+    )
+    # References oldest first: the newest the sender's customer knows wins; Beta's #2 is not ACME's.
+    refs = "<acme-1@mail.acme.example> <beta-2@mail.beta.example> <acme-3@mail.acme.example> <nunca@x.example>"
+    reply = process_message(email(subject="Re: mais", headers={"References": refs}), NOW)
+    assert (reply.outcome, reply.ticket) == ("ticket_updated", 3)
+
+
 def test_a_ticket_tag_counts_only_from_a_person_of_that_ticket_s_customer(cast: Cast) -> None:
     process_message(email(), NOW)  # ACME's #1
     mine = process_message(email(subject="[#1] Ainda com erro", body="Continua."), at("2026-11-24 11:00"))

@@ -157,18 +157,31 @@ def insert_events(events: Sequence[MailEvent]) -> None:
 
 @functools.cache
 def _threads_sql(vendor: str) -> str:
-    """One statement whatever the number of Message-IDs (an array, or a JSON list on SQLite):
-    planned once, where a list of marks made a statement to plan for each length."""
+    """One statement whatever the number of Message-IDs (an array, or a JSON list on SQLite),
+    planned once, whose plan is right whatever the statistics say.
+
+    Each Message-ID is looked up alone through its index (on PostgreSQL a lateral subquery the
+    planner may not fold into a join, ``OFFSET 0``), then each found one's ticket by its key, its
+    customer compared after: with a desk just loaded, statistics that still say the tables are
+    empty led the planner to read every email (a hash join) and to find the ticket among the
+    customer's (its index), 3.5 ms a reply by 10,000 emails; and ``= ANY(array)`` against the
+    Message-IDs' most common values cost 1.5 ms of planning each time."""
     q = connection.ops.quote_name
-    among = "= ANY(%s)" if vendor == "postgresql" else "IN (SELECT value FROM json_each(%s))"
-    parts = [
-        f"SELECT {n} AS {q('n')}, {q('message_id')}, {q('ticket_id')} FROM {q(table)} "  # noqa: S608 (our names)
-        f"WHERE {q('message_id')} {among} AND {q('ticket_id')} IS NOT NULL"
-        for n, table in ((0, OutboxMessage._meta.db_table), (1, InboundMail._meta.db_table))
-    ]
+    parts = []
+    for n, table in ((0, OutboxMessage._meta.db_table), (1, InboundMail._meta.db_table)):
+        one = (
+            f"SELECT {q('message_id')}, {q('ticket_id')} FROM {q(table)} "  # noqa: S608 (our names)
+            f"WHERE {q('message_id')} = {{mid}} AND {q('ticket_id')} IS NOT NULL"
+        )
+        if vendor == "postgresql":
+            found = f"unnest(%s::varchar[]) AS w(mid) CROSS JOIN LATERAL ({one.format(mid='w.mid')} OFFSET 0) m"
+        else:
+            on = f"m.{q('message_id')} = w.value AND m.{q('ticket_id')} IS NOT NULL"
+            found = f"json_each(%s) AS w JOIN {q(table)} m ON {on}"  # SQLite loops over the list, by the index
+        parts.append(f"SELECT {n} AS {q('n')}, m.{q('message_id')}, m.{q('ticket_id')} FROM {found}")  # noqa: S608
     number = (
-        f"(SELECT t.{q('number')} FROM {q(Ticket._meta.db_table)} t "  # noqa: S608 (our names)
-        f"WHERE t.{q('id')} = f.{q('ticket_id')} AND t.{q('customer_id')} = %s)"
+        f"(SELECT CASE WHEN t.{q('customer_id')} = %s THEN t.{q('number')} END "  # noqa: S608 (our names)
+        f"FROM {q(Ticket._meta.db_table)} t WHERE t.{q('id')} = f.{q('ticket_id')})"
     )
     return f"SELECT f.{q('n')}, f.{q('message_id')}, f.{q('ticket_id')}, {number} FROM ({' UNION ALL '.join(parts)}) f"  # noqa: S608
 
