@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from sladesk.directory.models import Contract, Person
+from sladesk.intake import directory_cache
 from sladesk.intake.message import InboundMessage
 from sladesk.outbound.actions import automatic_counted, automatic_sent, schedule_email
 from sladesk.policies.service import current_policy
@@ -62,7 +63,7 @@ def rejection_text(reason: str, person: Person | None) -> str:
         )
         return "\n".join(lines)
     lines.append(_why(reason, person))
-    holders = _seat_holders(person)
+    holders = directory_cache.seat_holders(person.customer_id)
     if holders and reason in ("role_not_entitled", "no_support_seat", "inactive_person"):
         lines += ["", _("Na %(customer)s, podem abrir chamados:") % {"customer": person.customer.name}]
         lines += [f"- {p.name} <{p.email}>" for p in holders]
@@ -95,11 +96,3 @@ def _why(reason: str, person: Person) -> str:
             "ou com o seu contato comercial."
         ) % {"customer": person.customer.name}
     return _("O seu cadastro está inativo. Peça a um Gestor com assento de suporte que abra o chamado.")
-
-
-def _seat_holders(person: Person) -> list[Person]:
-    return list(
-        Person.objects.filter(
-            customer_id=person.customer_id, is_active=True, role=Person.Role.GESTOR, support_seat=True
-        ).order_by("name")[:10]
-    )
