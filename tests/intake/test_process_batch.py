@@ -115,6 +115,22 @@ def test_a_batch_claims_its_emails_rows_in_one_statement(cast: Cast) -> None:
     assert sorted(firsts.values_list("source_id", "ticket__number")) == [("spool:0", 2), ("spool:2", 3), ("spool:4", 4)]
 
 
+def test_a_large_batch_is_claimed_a_statement_s_worth_at_a_time(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sladesk.intake import rows
+
+    big = email(subject="Grande", body="x" * 5000)
+    monkeypatch.setattr(rows, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(rows, "CHUNK_BYTES", len(big) * 5 // 2)  # two big ones to a statement
+    raws = [email(subject="Um"), email(subject="Dois"), email(subject="Três"), big, big, big, big]
+    statements: list[int] = []
+    real = rows._insert_chunk
+    monkeypatch.setattr(rows, "_insert_chunk", lambda chunk: statements.append(len(chunk)) or real(chunk))
+    results = process_messages([Incoming(raw, NOW, "smtp", f"spool:{i}") for i, raw in enumerate(raws)])
+    assert [r.outcome for r in results] == ["ticket_created"] * 4 + ["duplicate"] * 3
+    assert statements == [3, 2, 2]
+    assert InboundMail.objects.filter(source_id__startswith="spool:").count() == 7
+
+
 def test_a_batch_writes_its_outcomes_together_and_whatever_reads_them_sees_them(cast: Cast) -> None:
     """The outcomes are written in one executemany, before anything reads the emails' table: a
     reply threaded by the Message-ID of a request earlier in the same batch finds its ticket."""

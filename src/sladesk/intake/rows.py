@@ -83,8 +83,27 @@ def insert_many(rows: Sequence[InboundMail]) -> None:
     duplicate key or source was taken (by an earlier row, or a row of the same statement) keeps
     ``pk`` None. The database returns the rows inserted in no set order: each is matched by its
     key and source (a source is unique; of two rows with the same key, only one can be inserted)."""
-    if not rows:
-        return
+    for chunk in _chunks(rows):
+        _insert_chunk(chunk)
+
+
+CHUNK_ROWS, CHUNK_BYTES = 100, 16 << 20  # a statement's rows at most, and their raw bytes
+
+
+def _chunks(rows: Sequence[InboundMail]) -> Iterator[Sequence[InboundMail]]:
+    """``rows`` in order, a statement's worth at a time (the databases cap a statement's
+    parameters, and a batch's raw bytes go with it)."""
+    start, size = 0, 0
+    for i, row in enumerate(rows):
+        size += len(row.raw or b"")
+        if i > start and (i - start >= CHUNK_ROWS or size > CHUNK_BYTES):
+            yield rows[start:i]
+            start, size = i, len(row.raw or b"")
+    if rows:
+        yield rows[start:]
+
+
+def _insert_chunk(rows: Sequence[InboundMail]) -> None:
     db = connections[DEFAULT_DB_ALIAS]
     waiting: dict[tuple[str | None, str | None], list[InboundMail]] = {}
     for row in rows:
