@@ -69,7 +69,6 @@ def schedule_email(
 # ---- how many automatic emails an address had --------------------------------------------------
 class _Counts(threading.local):
     by_address: dict[str, int] | None = None  # within ``automatic_counted``: address -> count
-    since: datetime | None = None
 
 
 _counts = _Counts()
