@@ -25,6 +25,41 @@ from typing import Any
 
 from django.db import migrations
 
+
+def _trigger_functions(call: str) -> list[str]:
+    """0006's two trigger functions, each handing the ids of the tickets changed to ``call``."""
+    return [
+        f"""
+    CREATE OR REPLACE FUNCTION tickets_search_statement() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_TABLE_NAME = 'tickets_ticket' THEN
+            PERFORM {call}(ARRAY(SELECT id FROM changed));
+        ELSE
+            PERFORM {call}(ARRAY(SELECT DISTINCT ticket_id FROM changed));
+        END IF;
+        RETURN NULL;
+    END $$
+    """,
+        f"""
+    CREATE OR REPLACE FUNCTION tickets_search_row() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_TABLE_NAME = 'tickets_ticket' THEN
+            PERFORM {call}(ARRAY[NEW.id]);
+        ELSIF TG_TABLE_NAME = 'tickets_message' THEN
+            PERFORM {call}(ARRAY[OLD.ticket_id, NEW.ticket_id]);
+        ELSIF TG_TABLE_NAME = 'directory_person' THEN
+            PERFORM {call}(ARRAY(
+                SELECT id FROM tickets_ticket WHERE requester_id = NEW.id
+                UNION SELECT id FROM tickets_ticket WHERE affected_person_id = NEW.id));
+        ELSE
+            PERFORM {call}(ARRAY(SELECT id FROM tickets_ticket WHERE customer_id = NEW.id));
+        END IF;
+        RETURN NULL;
+    END $$
+    """,
+    ]
+
+
 FORWARD = [
     "CREATE TABLE tickets_search_dirty (ticket_id bigint NOT NULL)",
     "CREATE INDEX tickets_search_dirty_ticket ON tickets_search_dirty (ticket_id)",
@@ -61,64 +96,10 @@ FORWARD = [
     """CREATE CONSTRAINT TRIGGER tickets_search_flush AFTER INSERT ON tickets_search_dirty
        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION tickets_search_flush()""",
     # 0006's trigger functions, noting instead of writing
-    """
-    CREATE OR REPLACE FUNCTION tickets_search_statement() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        IF TG_TABLE_NAME = 'tickets_ticket' THEN
-            PERFORM tickets_search_note(ARRAY(SELECT id FROM changed));
-        ELSE
-            PERFORM tickets_search_note(ARRAY(SELECT ticket_id FROM changed));
-        END IF;
-        RETURN NULL;
-    END $$
-    """,
-    """
-    CREATE OR REPLACE FUNCTION tickets_search_row() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        IF TG_TABLE_NAME = 'tickets_ticket' THEN
-            PERFORM tickets_search_note(ARRAY[NEW.id]);
-        ELSIF TG_TABLE_NAME = 'tickets_message' THEN
-            PERFORM tickets_search_note(ARRAY[OLD.ticket_id, NEW.ticket_id]);
-        ELSIF TG_TABLE_NAME = 'directory_person' THEN
-            PERFORM tickets_search_note(ARRAY(
-                SELECT id FROM tickets_ticket WHERE requester_id = NEW.id
-                UNION SELECT id FROM tickets_ticket WHERE affected_person_id = NEW.id));
-        ELSE
-            PERFORM tickets_search_note(ARRAY(SELECT id FROM tickets_ticket WHERE customer_id = NEW.id));
-        END IF;
-        RETURN NULL;
-    END $$
-    """,
+    *_trigger_functions("tickets_search_note"),
 ]
 BACKWARD = [
-    """
-    CREATE OR REPLACE FUNCTION tickets_search_statement() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        IF TG_TABLE_NAME = 'tickets_ticket' THEN
-            PERFORM tickets_search_refresh(ARRAY(SELECT id FROM changed));
-        ELSE
-            PERFORM tickets_search_refresh(ARRAY(SELECT DISTINCT ticket_id FROM changed));
-        END IF;
-        RETURN NULL;
-    END $$
-    """,
-    """
-    CREATE OR REPLACE FUNCTION tickets_search_row() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        IF TG_TABLE_NAME = 'tickets_ticket' THEN
-            PERFORM tickets_search_refresh(ARRAY[NEW.id]);
-        ELSIF TG_TABLE_NAME = 'tickets_message' THEN
-            PERFORM tickets_search_refresh(ARRAY[OLD.ticket_id, NEW.ticket_id]);
-        ELSIF TG_TABLE_NAME = 'directory_person' THEN
-            PERFORM tickets_search_refresh(ARRAY(
-                SELECT id FROM tickets_ticket WHERE requester_id = NEW.id
-                UNION SELECT id FROM tickets_ticket WHERE affected_person_id = NEW.id));
-        ELSE
-            PERFORM tickets_search_refresh(ARRAY(SELECT id FROM tickets_ticket WHERE customer_id = NEW.id));
-        END IF;
-        RETURN NULL;
-    END $$
-    """,
+    *_trigger_functions("tickets_search_refresh"),  # as 0006 wrote them
     "SELECT tickets_search_flush_now()",
     "DROP TRIGGER tickets_search_flush ON tickets_search_dirty",
     "DROP FUNCTION tickets_search_flush()",
