@@ -4,6 +4,8 @@ gives, capped per customer; the seat holders are read once per customer and batc
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -47,3 +49,17 @@ def test_seat_holders_are_read_once_per_customer_and_batch(cast: Cast) -> None:
     Person.objects.filter(pk=cast.gina.pk).update(support_seat=True)
     directory_cache.begin()  # the next batch sees the change
     assert [p.name for p in directory_cache.seat_holders(cast.acme.pk)] == ["Alice", "Gina"]
+
+
+def test_each_thread_s_batch_keeps_what_it_read_when_another_begins(cast: Cast) -> None:
+    """The listener's drain, the IMAP poller and the pipe may run batches at once: one's begin()
+    does not empty what another is reading."""
+    directory_cache.begin()
+    directory_cache.read_senders(["alice@acme.example"])
+    other = threading.Thread(target=directory_cache.begin)
+    other.start()
+    other.join()
+    with CaptureQueriesContext(connection) as queries:
+        assert directory_cache.sender("alice@acme.example") == cast.alice
+        assert [c.name for c in directory_cache.candidates(cast.acme.pk)] == ["Alice", "Bob", "Gil", "Gina"]
+    assert queries.captured_queries == []  # still this batch's reading

@@ -12,6 +12,7 @@ the batch had run a moment earlier.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 
 from django.db.models import Window
@@ -23,16 +24,26 @@ from sladesk.intake.triage import Candidate
 
 MAX_CANDIDATES = 2000
 
-_senders: dict[str, Person | None] = {}
-_people: dict[int, list[Candidate]] = {}
-_holders: dict[int, list[Person]] = {}
+
+class _Read(threading.local):
+    """What this thread's batch has read (each thread its own: the listener's drain, the IMAP
+    poller and the pipe may run batches at the same moment, and one's ``begin`` must not empty
+    what another is reading)."""
+
+    def __init__(self) -> None:
+        self.senders: dict[str, Person | None] = {}
+        self.people: dict[int, list[Candidate]] = {}
+        self.holders: dict[int, list[Person]] = {}
+
+
+_read = _Read()
 
 
 def begin() -> None:
     """A new batch: nothing read before it counts."""
-    _senders.clear()
-    _people.clear()
-    _holders.clear()
+    _read.senders.clear()
+    _read.people.clear()
+    _read.holders.clear()
 
 
 def _people_by_email(emails: list[str]) -> Iterable[Person]:
@@ -54,13 +65,13 @@ _AFFECTED = sql.Prepared(
 def read_senders(emails: Iterable[str]) -> None:
     """The senders of a whole batch, read in one query (instead of one per email), then their
     customers' candidates in one more (instead of one per customer)."""
-    wanted = list(dict.fromkeys(e.strip().lower() for e in emails if e.strip()) - _senders.keys())
+    wanted = list(dict.fromkeys(e.strip().lower() for e in emails if e.strip()) - _read.senders.keys())
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
         found = {p.email.strip().lower(): p for p in _people_by_email(chunk)}
         for email in chunk:
-            _senders[email] = found.get(email)
-    _read_candidates({p.customer_id for p in _senders.values() if p is not None} - _people.keys())
+            _read.senders[email] = found.get(email)
+    _read_candidates({p.customer_id for p in _read.senders.values() if p is not None} - _read.people.keys())
 
 
 def _read_candidates(customers: set[int]) -> None:
@@ -71,9 +82,9 @@ def _read_candidates(customers: set[int]) -> None:
     rows = Person.objects.filter(customer_id__in=customers, is_active=True).annotate(rank=rank)
     values = rows.filter(rank__lte=MAX_CANDIDATES).order_by("customer_id", "name", "pk")
     for customer in customers:
-        _people[customer] = []
+        _read.people[customer] = []
     for customer, name, email, store in values.values_list("customer_id", "name", "email", "store__name"):
-        _people[customer].append(Candidate(name, email, store or ""))
+        _read.people[customer].append(Candidate(name, email, store or ""))
 
 
 def sender(email: str) -> Person | None:
@@ -81,29 +92,29 @@ def sender(email: str) -> Person | None:
     email = email.strip().lower()
     if not email:
         return None
-    if email not in _senders:
-        _senders[email] = next(iter(_people_by_email([email])), None)
-    return _senders[email]
+    if email not in _read.senders:
+        _read.senders[email] = next(iter(_people_by_email([email])), None)
+    return _read.senders[email]
 
 
 def candidates(customer_id: int) -> list[Candidate]:
     """The customer's active people (name, email, store), at most ``MAX_CANDIDATES``."""
-    if customer_id not in _people:
+    if customer_id not in _read.people:
         rows = Person.objects.filter(customer_id=customer_id, is_active=True).order_by("name", "pk")
         values = rows.values_list("name", "email", "store__name")[:MAX_CANDIDATES]
-        _people[customer_id] = [Candidate(name, email, store or "") for name, email, store in values]
-    return _people[customer_id]
+        _read.people[customer_id] = [Candidate(name, email, store or "") for name, email, store in values]
+    return _read.people[customer_id]
 
 
 def seat_holders(customer_id: int) -> list[Person]:
     """The customer's active Gestores with a support seat, by name (at most 10): whom a refused
     sender is told to ask."""
-    if customer_id not in _holders:
+    if customer_id not in _read.holders:
         rows = Person.objects.filter(
             customer_id=customer_id, is_active=True, role=Person.Role.GESTOR, support_seat=True
         ).order_by("name")
-        _holders[customer_id] = list(rows[:10])
-    return _holders[customer_id]
+        _read.holders[customer_id] = list(rows[:10])
+    return _read.holders[customer_id]
 
 
 def affected(customer_id: int, email: str) -> Person | None:

@@ -82,7 +82,12 @@ def insert_many(rows: Sequence[InboundMail]) -> None:
     """``insert`` for several rows in one statement: those inserted get their ``pk``; a row whose
     duplicate key or source was taken (by an earlier row, or a row of the same statement) keeps
     ``pk`` None. The database returns the rows inserted in no set order: each is matched by its
-    key and source (a source is unique; of two rows with the same key, only one can be inserted)."""
+    key and source (a source is unique; of two rows with the same key, only one can be inserted).
+
+    The rows go in the batch's order, so that their ids follow arrival. Two batches holding the
+    same emails in opposite orders, at the same moment, can then wait on each other: PostgreSQL
+    refuses one (a deadlock, an ``OperationalError``), rolled back whole, which its caller keeps
+    and tries again as when the database is away (the spool, IMAP, ``ingest``'s exit 75)."""
     for chunk in _chunks(rows):
         _insert_chunk(chunk)
 
