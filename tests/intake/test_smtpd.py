@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from sladesk.intake import smtpd
+from sladesk.intake import process, smtpd
 from sladesk.intake.models import InboundMail
 from sladesk.intake.process import Incoming
 from sladesk.intake.smtpd import Listener, support_addresses
@@ -170,13 +170,13 @@ def test_it_answers_250_while_processing_is_stuck_and_processes_all_after(
 ) -> None:
     """The conversation never waits on the database: the 250 comes once the spool has it."""
     release = threading.Event()
-    real = smtpd.process_messages
+    real = process.process_messages
 
     def stuck(*args: object, **kwargs: object) -> object:
         release.wait(30)
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(smtpd, "process_messages", stuck)
+    monkeypatch.setattr(process, "process_messages", stuck)
     with listening(spool) as listener:
         started = time.monotonic()
         for i in range(3):
@@ -192,15 +192,15 @@ def test_what_could_not_be_stored_stays_in_the_spool_and_is_processed_when_it_ca
     cast: Cast, spool: Spool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[str] = []
-    real = smtpd.process_messages
+    real = process.process_messages
 
-    def down_once(batch: list[Incoming]) -> object:
+    def down_once(batch: list[Incoming], parsed: object = None) -> object:
         calls.append(",".join(str(item.source_id) for item in batch))
         if len(calls) == 1:
             raise OSError("the database is away")
-        return real(batch)
+        return real(batch, parsed)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(smtpd, "process_messages", down_once)
+    monkeypatch.setattr(process, "process_messages", down_once)
     monkeypatch.setattr(smtpd, "RETRY_FIRST", 0.1)
     with listening(spool) as listener:
         send(listener.port, email(message_id="<retry@mail.acme.example>"))

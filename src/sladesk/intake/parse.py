@@ -86,6 +86,17 @@ def parse(raw: bytes) -> InboundMessage:
         return InboundMessage(message_id="", malformed=f"unreadable ({type(exc).__name__})", digest=digest)
 
 
+def parse_within(raw: bytes, limit: int) -> InboundMessage:
+    """``parse``, or for a message over ``limit`` bytes its header section only (who sent it,
+    what it is about: enough to quarantine it as too large and say so)."""
+    if len(raw) > limit:
+        end = raw.find(b"\r\n\r\n")
+        end = raw.find(b"\n\n") if end < 0 else end
+        head = raw[: end if 0 <= end < 1_000_000 else 65_536]
+        return parse(head + b"\r\n\r\n")
+    return parse(raw)
+
+
 # ---- the header section -----------------------------------------------------------------------
 @dataclass
 class _Head:

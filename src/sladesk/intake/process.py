@@ -31,7 +31,7 @@ import contextlib
 import hashlib
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -44,10 +44,11 @@ from sladesk import sql
 from sladesk.directory import entitlement
 from sladesk.directory.models import Person
 from sladesk.intake import directory_cache, replies, rows
+from sladesk.intake.ahead import Ahead
 from sladesk.intake.auth import verdict
 from sladesk.intake.message import InboundMessage
 from sladesk.intake.models import InboundMail, MailEvent, Outcome, Review
-from sladesk.intake.parse import parse
+from sladesk.intake.parse import parse_within
 from sladesk.intake.store import keep_attachment, keep_raws
 from sladesk.intake.triage import triage
 from sladesk.outbound.actions import LOOP_HEADER, our_domain_id
@@ -126,8 +127,29 @@ def process_message(raw: bytes, received_at: datetime, *, source: str = "pipe", 
     return process_messages([Incoming(raw, received_at, source, source_id)])[0]
 
 
-def process_messages(batch: Sequence[Incoming]) -> list[Result]:
-    """Each email's outcome, in order, all committed together on return.
+def process_stream(
+    batches: Iterable[Sequence[Incoming]], ahead: Ahead | None = None
+) -> Iterator[tuple[Sequence[Incoming], list[Result]]]:
+    """``process_messages`` for each batch in turn, each with its results, as soon as committed.
+
+    With ``ahead`` (a started ``ahead.Ahead``), batch k+1 is parsed in its helper process while
+    batch k is written here; without it, or when the helper fails, each batch is parsed here.
+    The next batch is taken from ``batches`` only once the one before is committed."""
+    parsed: list[InboundMessage] | None = None
+    items = iter(batches)
+    current = next(items, None)
+    while current is not None:
+        following = next(items, None)
+        if ahead is not None and following:
+            ahead.ask([item.raw for item in following], settings.MAX_MESSAGE_BYTES)
+        yield current, process_messages(current, parsed)
+        parsed = ahead.read() if ahead is not None and following else None
+        current = following
+
+
+def process_messages(batch: Sequence[Incoming], parsed: Sequence[InboundMessage] | None = None) -> list[Result]:
+    """Each email's outcome, in order, all committed together on return (``parsed``: the emails
+    of ``batch`` parsed already, in its order, by ``process_stream``'s helper).
 
     One transaction for the batch. It is first tried without a savepoint for each email (two
     statements less per email) and with every email's row claimed in one statement (its
@@ -138,16 +160,20 @@ def process_messages(batch: Sequence[Incoming]) -> list[Result]:
     committed, only when nothing could be stored (the database away or locked past its timeout):
     the caller keeps every email of the batch and tries again."""
     earlier = _processed_already([item.source_id for item in batch if item.source_id])
-    todo = [item for item in batch if item.source_id not in earlier]
+    ready = parsed if parsed is not None and len(parsed) == len(batch) else [None] * len(batch)
+    todo, messages = [], []
+    for item, msg in zip(batch, ready, strict=True):
+        if item.source_id not in earlier:
+            todo.append(item)
+            messages.append(msg if msg is not None else _parse(item.raw))
     big = [item.raw for item in todo if len(item.raw) > RAW_IN_ROW]
     files = dict(zip(big, keep_raws(big), strict=True))  # synced before anything refers to them
-    parsed = [_parse(item.raw) for item in todo]
     directory_cache.begin()
-    directory_cache.read_senders(msg.from_address for msg in parsed)
+    directory_cache.read_senders(msg.from_address for msg in messages)
     try:
-        results = _batch(todo, parsed, files, isolated=len(todo) == 1)
+        results = _batch(todo, messages, files, isolated=len(todo) == 1)
     except _Redo:
-        results = _batch(todo, parsed, files, isolated=True)
+        results = _batch(todo, messages, files, isolated=True)
     return [earlier[item.source_id] if item.source_id in earlier else results[id(item)] for item in batch]
 
 
@@ -253,12 +279,7 @@ def _run(mail: _Mail) -> Result:
 
 
 def _parse(raw: bytes) -> InboundMessage:
-    if len(raw) > settings.MAX_MESSAGE_BYTES:  # headers only: who sent it, what it is about
-        end = raw.find(b"\r\n\r\n")
-        end = raw.find(b"\n\n") if end < 0 else end
-        head = raw[: end if 0 <= end < 1_000_000 else 65_536]
-        return parse(head + b"\r\n\r\n")
-    return parse(raw)
+    return parse_within(raw, settings.MAX_MESSAGE_BYTES)
 
 
 def _claim(mail: _Mail) -> Result | None:

@@ -17,14 +17,15 @@ import asyncio
 import logging
 import socket
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import AnyStr
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.db import close_old_connections, connection
 
 from sladesk.core.policy import Policy
-from sladesk.intake.process import Incoming, process_messages
+from sladesk.intake.ahead import Ahead
+from sladesk.intake.process import Incoming, process_stream
 from sladesk.intake.spool import Item, Spool
 
 logger = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ class Drain:
 
     def __init__(self, spool: Spool) -> None:
         self.spool = spool
+        self.ahead = Ahead()  # started at the first drain with two batches in hand
         self._wake, self._stop = threading.Event(), threading.Event()
         self._thread = threading.Thread(target=self._run, name="spool", daemon=True)
 
@@ -107,13 +109,26 @@ class Drain:
         self._thread.join(seconds)
 
     def drain(self) -> int:
-        """Process every spooled message; how many."""
+        """Process every spooled message; how many. With more than a batch in hand, the next
+        batch is parsed by the reading-ahead helper while this one is written (``ahead.py``)."""
         close_old_connections()
         done = 0
         pending = self.spool.pending()
-        while pending and not self._stop.is_set():
-            batch = self._read(pending)
-            done += self._process(batch)
+        read: dict[int, list[tuple[Item, bytes]]] = {}
+
+        def batches() -> Iterator[list[Incoming]]:
+            while pending and not self._stop.is_set():
+                batch = self._read(pending)
+                if batch:
+                    incoming = [Incoming(raw, item.received_at, "smtp", f"spool:{item.name}") for item, raw in batch]
+                    read[id(incoming)] = batch
+                    yield incoming
+
+        for incoming, results in process_stream(batches(), self.ahead):
+            for (item, _raw), result in zip(read.pop(id(incoming)), results, strict=True):
+                item.remove()
+                logger.info("smtpd: %s: %s %s", item.name, result.outcome, result.reason or result.ticket or "")
+            done += len(results)
         return done
 
     @staticmethod
@@ -131,16 +146,6 @@ class Drain:
             size += len(raw)
         return batch
 
-    def _process(self, batch: list[tuple[Item, bytes]]) -> int:
-        if not batch:
-            return 0
-        incoming = [Incoming(raw, item.received_at, "smtp", f"spool:{item.name}") for item, raw in batch]
-        results = process_messages(incoming)
-        for (item, _raw), result in zip(batch, results, strict=True):
-            item.remove()
-            logger.info("smtpd: %s: %s %s", item.name, result.outcome, result.reason or result.ticket or "")
-        return len(batch)
-
     def _run(self) -> None:
         pause = 0.0
         try:
@@ -157,6 +162,7 @@ class Drain:
                     continue
                 self._wake.wait(LOOK_EVERY)
         finally:
+            self.ahead.close()
             connection.close()
 
 
