@@ -20,9 +20,10 @@ as an operator runs it:
   SMTP listener's drain takes them from its spool when mail arrives faster than it is processed
   (the bytes already in memory, each with its spool-like ``source_id``, ``received_at`` the moment
   its batch starts), timed, counting the outcomes, which must be the ones the corpus expects.
-  As in the drain, batch k+1 is parsed by the reading-ahead helper process (``intake/ahead.py``,
-  started inside the timed loop) while batch k is written: two processes where django-helpdesk
-  runs one, so the helper's CPU time is printed beside sladesk's.
+  As in the drain, the reading-ahead helper process (``intake/ahead.py``, started inside the
+  timed loop) parses batch k+2 and triages batch k+1's likely requests while batch k is written:
+  two processes where django-helpdesk runs one, so the helper's CPU time is printed beside
+  sladesk's.
   Each batch is one transaction: every email's raw bytes, outcome, ticket, events, metrics and
   acknowledgement are committed (synced) when its batch returns.
 
@@ -134,6 +135,7 @@ class SladeskResult:
     helper_s: float = 0.0  # the CPU time of the reading-ahead helper
     helped: int = 0  # the batches it parsed
     batches: int = 0
+    triaged: int = 0  # the emails it triaged
     prepare_s: float = 0.0
     queries: int = 0
     load: list[float] = field(default_factory=list)
@@ -166,7 +168,8 @@ class SladeskResult:
         lines = [
             f"  sladesk, {self.name}: migrated and directory imported in {self.prepare_s:.0f} s; {self.n:,} emails in "
             f"{self.seconds:.1f} s = {self.rate:,.0f} emails/s (CPU {self.cpu_s:.1f} s, and {self.helper_s:.1f} s "
-            f"in the reading-ahead helper, which parsed {self.helped:,} of the {self.batches:,} batches; load average "
+            f"in the reading-ahead helper, which parsed {self.helped:,} of the {self.batches:,} batches and triaged "
+            f"{self.triaged:,} emails; load average "
             f"{self.load[0]:.1f} before, {self.load[1]:.1f} after)",
         ]
         if self.n < self.total:
@@ -343,7 +346,8 @@ def measure_sladesk(corpus: Path, max_seconds: float) -> dict[str, Any]:
     }
     return {
         "n": outcomes.total(), "seconds": seconds, "cpu_s": cpu_s, "helper_s": helper_s, "prepare_s": prepare_s,
-        "queries": counter.n, "helped": ahead.answers, "batches": -(-outcomes.total() // BATCH),
+        "queries": counter.n, "helped": ahead.parsed, "triaged": ahead.triaged,
+        "batches": -(-outcomes.total() // BATCH),
         "load": [load, os.getloadavg()[0]], "outcomes": dict(outcomes), "stored": stored,
     }  # fmt: skip
 

@@ -14,10 +14,14 @@ from pathlib import Path
 import pytest
 from django.test import override_settings
 
-from sladesk.intake.ahead import Ahead
+from sladesk.core.policy import load_default_policy
+from sladesk.intake import directory_cache, process
+from sladesk.intake.ahead import Ahead, Request
 from sladesk.intake.models import InboundMail
 from sladesk.intake.parse import parse_within
 from sladesk.intake.process import Incoming, process_messages, process_stream
+from sladesk.intake.triage import Triage
+from sladesk.policies.service import current_policy
 from sladesk.tickets.models import Ticket
 from tests.intake.conftest import Cast, at, email
 
@@ -52,13 +56,13 @@ def test_the_helper_parses_every_email_as_this_process_does() -> None:
     emails = [*raws(), b"", b"\xff\xfe not an email at all", b"Subject: =?x-unknown?q?=E9?=\r\n\r\ncorpo"]
     assert any(len(raw) > LIMIT for raw in emails) and any(len(raw) <= LIMIT for raw in emails)
     with Ahead() as ahead:
-        ahead.ask(emails, LIMIT)
+        assert ahead.ask(Request(LIMIT, [emails, list(reversed(emails))]))
         first = ahead.read()
-        ahead.ask(list(reversed(emails)), LIMIT)
+        assert ahead.ask(Request(LIMIT, [emails[:2]]))
         second = ahead.read()
     expected = [parse_within(raw, LIMIT) for raw in emails]
-    assert first == expected
-    assert second == list(reversed(expected))
+    assert first is not None and first.batches == [expected, list(reversed(expected))] and first.triages == []
+    assert second is not None and second.batches == [expected[:2]]
     assert not ahead.broken
 
 
@@ -73,10 +77,10 @@ def test_a_helper_that_died_makes_the_caller_parse_itself() -> None:
         assert ahead._proc is not None
         ahead._proc.kill()
         ahead._proc.wait()
-        ahead.ask(raws(), LIMIT)
+        ahead.ask(Request(LIMIT, [raws()]))
         assert ahead.read() is None
         assert ahead.broken
-        ahead.ask(raws(), LIMIT)  # and it is not asked again
+        ahead.ask(Request(LIMIT, [raws()]))  # and it is not asked again
         assert ahead.read() is None and ahead._proc is None
 
 
@@ -85,7 +89,7 @@ def test_a_helper_answering_nonsense_is_not_believed() -> None:
         assert ahead._proc is not None and ahead._proc.stdout is not None
         ahead._proc.stdout.close()
         ahead._proc.stdout = Path(os.devnull).open("rb")  # noqa: SIM115 - the helper's answers, lost
-        ahead.ask(raws(), LIMIT)
+        ahead.ask(Request(LIMIT, [raws()]))
         assert ahead.read() is None and ahead.broken
 
 
@@ -131,7 +135,7 @@ def test_a_stream_read_ahead_ends_as_its_batches_one_by_one(cast: Cast, helper: 
             ahead._proc.kill()
         streamed = [(list(batch), results) for batch, results in process_stream(batches, ahead)]
         assert ahead.broken == (helper == "dead")
-        assert ahead.answers == (2 if helper == "alive" else 0)  # the first batch is parsed here
+        assert ahead.parsed == (2 if helper == "alive" else 0)  # the first batch is parsed here
     assert [batch for batch, _ in streamed] == batches
     outcomes = [[(r.outcome, r.reason, r.ticket) for r in results] for _, results in streamed]
     assert outcomes == [
@@ -143,3 +147,66 @@ def test_a_stream_read_ahead_ends_as_its_batches_one_by_one(cast: Cast, helper: 
     # the same items again: processed once already, each gets its first outcome
     again = process_messages([item for batch in batches for item in batch])
     assert [(r.outcome, r.ticket) for r in again] == [(r.outcome, r.ticket) for _, rs in streamed for r in rs]
+
+
+REQUESTS = [  # (subject, body): requests as Gestores write them, each triaged in its own way
+    ("Oto fora do ar", "Ninguém consegue vender em todas as lojas desde as 9h. Aparece erro 502."),
+    ("Dúvida", "Como faço para cadastrar um novo vendedor na loja Centro?"),
+    ("Relatório", "O relatório de vendas da vendedora Gina dá erro 500 desde ontem às 14h."),
+    ("Instalação", "Não consigo instalar o aplicativo no tablet novo da loja."),
+]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_requests_triaged_ahead_are_triaged_as_here(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From the third batch on, the helper triages a batch's requests while the one before is
+    written: the tickets get the same suggestions as when this process triages, and this
+    process triages none of them."""
+    here: list[str] = []
+    real = process.triage
+
+    def counted(subject: str, *args: object, **kwargs: object) -> object:
+        here.append(subject)
+        return real(subject, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(process, "triage", counted)
+    batches = [  # four batches of the four requests
+        [
+            Incoming(email(subject=f"{s} {n}", body=b), NOW, "smtp", f"spool:t{n}-{i}")
+            for i, (s, b) in enumerate(REQUESTS)
+        ]
+        for n in range(4)
+    ]
+    with Ahead() as ahead:
+        results = [r for _, rs in process_stream(batches, ahead) for r in rs]
+    assert [r.outcome for r in results] == ["ticket_created"] * 16
+    assert sorted(here) == sorted(f"{s} {n}" for n in (0, 1) for s, _ in REQUESTS)  # the first two batches only
+    policy = current_policy()
+    people = directory_cache.candidates(cast.acme.pk)
+    for ticket in Ticket.objects.order_by("number"):
+        expected = real(ticket.subject, ticket.description, policy, people)
+        assert (ticket.suggested_priority, ticket.suggested_category) == (expected.priority, expected.category)
+        assert (ticket.missing_information, ticket.triage["priority_reason"]) == (
+            list(expected.missing),
+            expected.priority_reason,
+        )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_triage_done_ahead_counts_only_with_the_same_people_and_policy(cast: Cast) -> None:
+    raw = email(subject="Relatório", body="O relatório dá erro 500.")
+    msg = parse_within(raw, 1 << 20)
+    snapshot = directory_cache.prepare([msg.from_address])
+    people = snapshot.people[cast.acme.pk]
+    marked = Triage("P1", "done ahead", "usage_question", "done ahead", (), "", "", False)
+    cases = [  # (people, policy) it was done with -> whether it counts
+        (people, current_policy(), True),
+        (list(people), current_policy(), False),  # the directory read again since: not the same people
+        (people, load_default_policy(), False),  # another policy object: not the rules in force
+    ]
+    for n, (used, policy, counts) in enumerate(cases):
+        guess = process._Guess(marked, used, policy)
+        item = Incoming(email(subject=f"Relatório {n}", body="O relatório dá erro 500."), NOW, "smtp", f"spool:g{n}")
+        [result] = process.process_messages([item], [parse_within(item.raw, 1 << 20)], snapshot, {0: guess})
+        ticket = Ticket.objects.get(number=result.ticket)
+        assert (ticket.suggested_category == "usage_question") == counts, (n, ticket.suggested_category)

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 import pytest
 
 from sladesk.config.env import ConfigError
-from sladesk.intake import imap
+from sladesk.intake import imap, process
+from sladesk.intake.ahead import Ahead
 from sladesk.intake.imap import Mailbox, parse_url, poll
 from sladesk.intake.models import InboundMail
 from sladesk.intake.process import Incoming
@@ -144,24 +145,24 @@ def test_a_poller_dying_between_the_outcome_and_the_flag_leaves_it_unseen_then_o
     cast: Cast, server: Dovecot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server.deliver(*three_emails())
-    real = imap.process_messages
+    real = process.process_messages
     calls: list[str] = []
 
-    def dies_after_the_second(batch: list[Incoming]) -> object:
-        result = real(batch)
+    def dies_after_the_second(batch: list[Incoming], *rest: object) -> object:
+        result = real(batch, *rest)  # type: ignore[arg-type]
         calls.extend(str(item.source_id) for item in batch)
         if len(calls) == 2:
             raise Died  # committed, not flagged
         return result
 
     monkeypatch.setattr(imap, "BATCH", 1)  # one message a transaction, to die between two of them
-    monkeypatch.setattr(imap, "process_messages", dies_after_the_second)
+    monkeypatch.setattr(process, "process_messages", dies_after_the_second)
     with pytest.raises(Died):
         poll(mailbox(server))
     assert {uid: "\\Seen" in flags for uid, flags in server.flags().items()} == {1: True, 2: False, 3: False}
     assert len(rows()) == 2
 
-    monkeypatch.setattr(imap, "process_messages", real)
+    monkeypatch.setattr(process, "process_messages", real)
     assert poll(mailbox(server)).processed == 2  # message 2 again (its first outcome, nothing new), then 3
     assert [m for m, _, _ in rows()] == ["<um@mail.acme.example>", "<dois@outro.example>", "<tres@mail.acme.example>"]
     assert all("\\Seen" in flags for flags in server.flags().values())
@@ -171,16 +172,16 @@ def test_when_nothing_can_be_stored_the_message_stays_unseen_for_the_next_round(
     cast: Cast, server: Dovecot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server.deliver(*three_emails())
-    real = imap.process_messages
+    real = process.process_messages
 
     def database_away(*args: object, **kwargs: object) -> object:
         raise OSError("the database is away")
 
-    monkeypatch.setattr(imap, "process_messages", database_away)
+    monkeypatch.setattr(process, "process_messages", database_away)
     done = poll(mailbox(server))
     assert (done.processed, done.error) == (0, "OSError: the database is away")
     assert all("\\Seen" not in flags for flags in server.flags().values())
-    monkeypatch.setattr(imap, "process_messages", real)
+    monkeypatch.setattr(process, "process_messages", real)
     assert poll(mailbox(server)).processed == 3
     assert len(rows()) == 3
 
@@ -223,3 +224,27 @@ def test_a_poller_killed_at_random_moments_processes_every_message_exactly_once(
         f"<m{i}@fora.example>" for i in range(total)
     )
     assert all("\\Seen" in flags for flags in server.flags().values())
+
+
+def test_a_backlog_is_read_ahead_batch_after_batch_and_each_message_flagged(
+    cast: Cast, server: Dovecot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seven unseen messages in batches of two: the coming batches are parsed (and triaged) by
+    the reading-ahead helper, each batch is flagged once committed, and the helper is gone after."""
+    emails = [email(subject=f"Relatório {n}", message_id=f"<fila-{n}@mail.acme.example>") for n in range(7)]
+    server.deliver(*emails)
+    monkeypatch.setattr(imap, "BATCH", 2)
+    started: list[Ahead] = []
+    real_start = Ahead.start
+
+    def start(self: Ahead) -> None:
+        started.append(self)
+        real_start(self)
+
+    monkeypatch.setattr(Ahead, "start", start)
+    assert poll(mailbox(server)).processed == 7
+    assert [m for m, _, _ in rows()] == [f"<fila-{n}@mail.acme.example>" for n in range(7)]
+    assert all("\\Seen" in flags for flags in server.flags().values()) and len(server.flags()) == 7
+    assert Ticket.objects.count() == 7
+    assert started and started[0].parsed == 3 and not started[0].broken  # batches 2, 3 and 4: read ahead
+    assert started[0]._proc is None  # closed with the round

@@ -194,11 +194,11 @@ def test_what_could_not_be_stored_stays_in_the_spool_and_is_processed_when_it_ca
     calls: list[str] = []
     real = process.process_messages
 
-    def down_once(batch: list[Incoming], parsed: object = None) -> object:
+    def down_once(batch: list[Incoming], *rest: object) -> object:
         calls.append(",".join(str(item.source_id) for item in batch))
         if len(calls) == 1:
             raise OSError("the database is away")
-        return real(batch, parsed)  # type: ignore[arg-type]
+        return real(batch, *rest)  # type: ignore[arg-type]
 
     monkeypatch.setattr(process, "process_messages", down_once)
     monkeypatch.setattr(smtpd, "RETRY_FIRST", 0.1)

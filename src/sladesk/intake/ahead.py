@@ -1,19 +1,24 @@
-"""Reading ahead: the next batch of emails parsed in a helper process while this one is written.
+"""Reading ahead: the coming batches of emails parsed, and their likely requests triaged, in a
+helper process while this one writes the current batch.
 
-An email's work is part reading (MIME, charsets, HTML to text: ``parse.py``, pure) and part
-writing (the database). When a drain has more than one batch in hand (mail arriving faster than
-it is processed, a back-fill), ``process.process_stream`` hands batch k+1 to a helper while this
+An email's work is part reading (MIME, charsets, HTML to text: ``parse.py``; the triage's tables
+of signals: ``triage/``; both pure, no database) and part writing (the database). When a drain has
+more than one batch in hand (mail arriving faster than it is processed, a back-fill),
+``process.process_stream`` hands the helper batch k+2 to parse and batch k+1's likely requests to
+triage (with the directory's people read for batch k+1 and the policy's triage rules) while this
 process writes batch k: on a machine with two cores the reading then costs the writing nothing.
 
-The helper is ``python -m sladesk.intake.ahead``: no Django, no database, no state. It reads
-requests on its standard input and writes answers on its standard output, one at a time, each a
-length-prefixed pickle (our own process at the other end of a private pipe). It exits when its
-input ends, so it never outlives the process that started it, whatever killed that one.
+The helper is ``python -c 'from sladesk.intake.ahead import main; main()'``: no Django, no
+database, no state but the last triage rules. It reads requests on its standard input and writes
+answers on its standard output, one at a time, each a length-prefixed pickle (our own process at
+the other end of a private pipe).
+It exits when its input ends, so it never outlives the process that started it, whatever killed
+that one.
 
-At most one request is outstanding: ``read`` takes the answer to the previous one before it
-sends the next, so neither side can block writing while the other does. When the helper is not
-there, has died or answers nonsense, ``read`` returns ``None`` and the caller parses the batch
-itself, as it always could: the helper saves time, it is never needed.
+At most one request is outstanding: ``ask`` takes the answer to the previous one before it sends
+the next, so neither side can block writing while the other does. When the helper is not there,
+has died or answers nonsense, ``read`` returns ``None`` and the caller parses and triages itself,
+as it always could: the helper saves time, it is never needed.
 """
 
 from __future__ import annotations
@@ -24,15 +29,18 @@ import pickle
 import struct
 import subprocess
 import sys
-from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 from sladesk.intake.message import InboundMessage
 from sladesk.intake.parse import parse_within
+from sladesk.intake.triage import Candidate, Triage, triage
+from sladesk.intake.triage.rules import TriageRules
 
 logger = logging.getLogger(__name__)
 
 _SIZE = struct.Struct("!Q")
+HELPER = "from sladesk.intake.ahead import main; main()"
 
 
 def _send(stream: IO[bytes], value: Any) -> None:
@@ -53,6 +61,30 @@ def _receive(stream: IO[bytes]) -> Any:
     return pickle.loads(data)  # noqa: S301 - our own helper at the other end of a private pipe
 
 
+@dataclass(frozen=True)
+class Job:
+    """A likely request to triage: its subject and text, and whose people it may name."""
+
+    subject: str
+    text: str
+    people: int  # a key of the request's ``people``: the sender's customer
+
+
+@dataclass(frozen=True)
+class Request:
+    limit: int  # parse_within's: over it, an email's header section only
+    batches: list[list[bytes]]  # to parse, each batch in its order
+    jobs: list[Job] = field(default_factory=list)
+    people: dict[int, list[Candidate]] = field(default_factory=dict)
+    rules: TriageRules | None = None  # None: the last ones sent
+
+
+@dataclass(frozen=True)
+class Answer:
+    batches: list[list[InboundMessage]]
+    triages: list[Triage]
+
+
 class Ahead:
     """The helper process, started on ``start`` (or the first ``ask``) and stopped on ``close``."""
 
@@ -60,7 +92,9 @@ class Ahead:
         self._proc: subprocess.Popen[bytes] | None = None
         self._asked = False  # a request is outstanding
         self.broken = False  # it died or misbehaved: the caller parses itself from then on
-        self.answers = 0  # the batches it parsed
+        self.answers = 0  # the requests it answered
+        self.parsed = 0  # the batches it parsed
+        self.triaged = 0  # the emails it triaged
 
     def __enter__(self) -> Ahead:
         self.start()
@@ -74,44 +108,49 @@ class Ahead:
             return
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "sladesk.intake.ahead"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                [sys.executable, "-c", HELPER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 close_fds=True,
             )  # fmt: skip
         except OSError:
             logger.warning("intake: the reading-ahead helper could not start; emails are parsed here", exc_info=True)
             self.broken = True
 
-    def ask(self, raws: Sequence[bytes], limit: int) -> None:
-        """Hand the helper a batch to parse as ``parse_within(raw, limit)`` does (after taking any
-        answer still outstanding: ``read``)."""
+    def ask(self, request: Request) -> bool:
+        """Hand the helper batches to parse as ``parse_within(raw, limit)`` does and requests to
+        triage (after taking any answer still outstanding: ``read``); whether it was handed."""
         self.start()
         if self._asked:
             self.read()
         proc = self._proc
         if proc is None or proc.stdin is None:
-            return
+            return False
         try:
-            _send(proc.stdin, (limit, list(raws)))
-            self._asked = True
-        except (OSError, ValueError):
-            self._fail("sending a batch")
+            _send(proc.stdin, request)
+        except (OSError, ValueError, pickle.PicklingError):
+            self._fail("sending a request")
+            return False
+        self._asked = True
+        return True
 
-    def read(self) -> list[InboundMessage] | None:
-        """The parsed emails of the batch last asked for, in its order; ``None`` when there is
-        none (nothing asked, or the helper is gone): the caller parses them itself."""
+    def read(self) -> Answer | None:
+        """The answer to the request last asked: its batches parsed, in order, and its jobs'
+        triages; ``None`` when there is none (nothing asked, or the helper is gone): the caller
+        parses and triages itself."""
         proc = self._proc
         if not self._asked or proc is None or proc.stdout is None:
             return None
         self._asked = False
         try:
             answer = _receive(proc.stdout)
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError):
+        except Exception:  # whatever it sent (EOF, a broken pickle): not believed
             self._fail("reading its answer")
             return None
-        if not isinstance(answer, list) or not all(isinstance(m, InboundMessage) for m in answer):
-            self._fail("an answer that is not a list of messages")
+        if not isinstance(answer, Answer) or not _well_formed(answer):
+            self._fail("an answer that is not one")
             return None
         self.answers += 1
+        self.parsed += len(answer.batches)
+        self.triaged += len(answer.triages)
         return answer
 
     def close(self) -> None:
@@ -134,16 +173,32 @@ class Ahead:
         self.close()
 
 
+def _well_formed(answer: Answer) -> bool:
+    return (
+        isinstance(answer.batches, list)
+        and isinstance(answer.triages, list)
+        and all(isinstance(m, InboundMessage) for batch in answer.batches for m in batch)
+        and all(isinstance(t, Triage) for t in answer.triages)
+    )
+
+
 def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
-    """The helper's loop: each request ``(limit, raws)`` answered with ``raws`` parsed, until
-    the input ends."""
+    """The helper's loop: each ``Request`` answered, until the input ends."""
+    rules: TriageRules | None = None
     while True:
         try:
-            limit, raws = _receive(stdin)
+            request: Request = _receive(stdin)
         except EOFError:
             return
-        _send(stdout, [parse_within(raw, limit) for raw in raws])
+        rules = request.rules or rules
+        parsed = [[parse_within(raw, request.limit) for raw in batch] for batch in request.batches]
+        triages = []
+        if request.jobs and rules is not None:
+            triages = [triage(j.subject, j.text, rules, request.people[j.people]) for j in request.jobs]
+        _send(stdout, Answer(parsed, triages))
 
 
-if __name__ == "__main__":
+def main() -> None:
+    """The helper process (started as ``-c``, not ``-m``: what it pickles must be this module's
+    classes, not ``__main__``'s)."""
     serve(sys.stdin.buffer, sys.stdout.buffer)

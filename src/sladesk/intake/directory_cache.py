@@ -5,9 +5,9 @@ reads of the directory is read once in it: the senders by email (with the custom
 and the store joined, through the unique ``lower(email)`` index), their customers' people for
 the triage's guess of the affected person and store, and a refused sender's seat holders.
 ``begin()`` forgets it all when a batch starts, so every batch meets the directory as it is
-then. On SQLite the batch holds the write lock, so the directory cannot change under it; on
-PostgreSQL a change committed during a batch (a second or less) counts from the next one, as if
-the batch had run a moment earlier.
+then, or as ``prepare`` read it for that batch while the one before was written (a batch's
+time earlier: ``process.process_stream``). A change committed after that read (a second or
+less) counts from the next batch, as if the batch had run a moment earlier.
 """
 
 from __future__ import annotations
@@ -25,10 +25,8 @@ from sladesk.intake.triage import Candidate
 MAX_CANDIDATES = 2000
 
 
-class _Read(threading.local):
-    """What this thread's batch has read (each thread its own: the listener's drain, the IMAP
-    poller and the pipe may run batches at the same moment, and one's ``begin`` must not empty
-    what another is reading)."""
+class Snapshot:
+    """What one batch reads of the directory."""
 
     def __init__(self) -> None:
         self.senders: dict[str, Person | None] = {}
@@ -36,14 +34,30 @@ class _Read(threading.local):
         self.holders: dict[int, list[Person]] = {}
 
 
+class _Read(threading.local):
+    """The snapshot of this thread's batch (each thread its own: the listener's drain, the IMAP
+    poller and the pipe may run batches at the same moment, and one's ``begin`` must not empty
+    what another is reading)."""
+
+    def __init__(self) -> None:
+        self.current = Snapshot()
+
+
 _read = _Read()
 
 
-def begin() -> None:
-    """A new batch: nothing read before it counts."""
-    _read.senders.clear()
-    _read.people.clear()
-    _read.holders.clear()
+def begin(snapshot: Snapshot | None = None) -> None:
+    """A new batch: nothing read before it counts, but ``snapshot``, read for it by ``prepare``."""
+    _read.current = snapshot if snapshot is not None else Snapshot()
+
+
+def prepare(emails: Iterable[str]) -> Snapshot:
+    """The senders and their customers' candidates, read now for a batch that ``begin``s a
+    moment later: ``process.process_stream`` reads the next batch's while this one is written,
+    and its triage, done ahead, sees exactly what the batch will."""
+    snapshot = Snapshot()
+    _read_into(snapshot, emails)
+    return snapshot
 
 
 def _people_by_email(emails: list[str]) -> Iterable[Person]:
@@ -64,17 +78,23 @@ _AFFECTED = sql.Prepared(
 
 def read_senders(emails: Iterable[str]) -> None:
     """The senders of a whole batch, read in one query (instead of one per email), then their
-    customers' candidates in one more (instead of one per customer)."""
-    wanted = list(dict.fromkeys(e.strip().lower() for e in emails if e.strip()) - _read.senders.keys())
+    customers' candidates in one more (instead of one per customer); what the batch's snapshot
+    holds already is not read again."""
+    _read_into(_read.current, emails)
+
+
+def _read_into(snapshot: Snapshot, emails: Iterable[str]) -> None:
+    wanted = list(dict.fromkeys(e.strip().lower() for e in emails if e.strip()) - snapshot.senders.keys())
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
         found = {p.email.strip().lower(): p for p in _people_by_email(chunk)}
         for email in chunk:
-            _read.senders[email] = found.get(email)
-    _read_candidates({p.customer_id for p in _read.senders.values() if p is not None} - _read.people.keys())
+            snapshot.senders[email] = found.get(email)
+    customers = {p.customer_id for p in snapshot.senders.values() if p is not None} - snapshot.people.keys()
+    _read_candidates(snapshot, customers)
 
 
-def _read_candidates(customers: set[int]) -> None:
+def _read_candidates(snapshot: Snapshot, customers: set[int]) -> None:
     """Each customer's first ``MAX_CANDIDATES`` active people by name, in one query."""
     if not customers:
         return
@@ -82,9 +102,9 @@ def _read_candidates(customers: set[int]) -> None:
     rows = Person.objects.filter(customer_id__in=customers, is_active=True).annotate(rank=rank)
     values = rows.filter(rank__lte=MAX_CANDIDATES).order_by("customer_id", "name", "pk")
     for customer in customers:
-        _read.people[customer] = []
+        snapshot.people[customer] = []
     for customer, name, email, store in values.values_list("customer_id", "name", "email", "store__name"):
-        _read.people[customer].append(Candidate(name, email, store or ""))
+        snapshot.people[customer].append(Candidate(name, email, store or ""))
 
 
 def sender(email: str) -> Person | None:
@@ -92,29 +112,32 @@ def sender(email: str) -> Person | None:
     email = email.strip().lower()
     if not email:
         return None
-    if email not in _read.senders:
-        _read.senders[email] = next(iter(_people_by_email([email])), None)
-    return _read.senders[email]
+    senders = _read.current.senders
+    if email not in senders:
+        senders[email] = next(iter(_people_by_email([email])), None)
+    return senders[email]
 
 
 def candidates(customer_id: int) -> list[Candidate]:
     """The customer's active people (name, email, store), at most ``MAX_CANDIDATES``."""
-    if customer_id not in _read.people:
+    people = _read.current.people
+    if customer_id not in people:
         rows = Person.objects.filter(customer_id=customer_id, is_active=True).order_by("name", "pk")
         values = rows.values_list("name", "email", "store__name")[:MAX_CANDIDATES]
-        _read.people[customer_id] = [Candidate(name, email, store or "") for name, email, store in values]
-    return _read.people[customer_id]
+        people[customer_id] = [Candidate(name, email, store or "") for name, email, store in values]
+    return people[customer_id]
 
 
 def seat_holders(customer_id: int) -> list[Person]:
     """The customer's active Gestores with a support seat, by name (at most 10): whom a refused
     sender is told to ask."""
-    if customer_id not in _read.holders:
+    holders = _read.current.holders
+    if customer_id not in holders:
         rows = Person.objects.filter(
             customer_id=customer_id, is_active=True, role=Person.Role.GESTOR, support_seat=True
         ).order_by("name")
-        _read.holders[customer_id] = list(rows[:10])
-    return _read.holders[customer_id]
+        holders[customer_id] = list(rows[:10])
+    return holders[customer_id]
 
 
 def affected(customer_id: int, email: str) -> Person | None:

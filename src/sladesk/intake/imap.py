@@ -1,6 +1,7 @@
 """The IMAP poller (``sladesk imap-poll``, and the worker when ``SLADESK_IMAP_URL`` is set):
-each unseen message of one folder through ``process_messages`` (up to ``BATCH`` at a time, one
-transaction), then flagged ``\\Seen`` (or moved to the ``?done=`` folder) only once its outcome is
+each unseen message of one folder through ``process_stream`` (up to ``BATCH`` at a time, one
+transaction each, the coming batches read ahead by ``ahead.py`` when there are several), then
+flagged ``\\Seen`` (or moved to the ``?done=`` folder) only once its outcome is
 committed.
 
 Nothing is lost and nothing is done twice: an error talking to the server (or the database
@@ -15,6 +16,7 @@ from __future__ import annotations
 import imaplib
 import logging
 import ssl
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -23,7 +25,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from sladesk.config.env import ConfigError
-from sladesk.intake.process import Incoming, process_messages
+from sladesk.intake.ahead import Ahead
+from sladesk.intake.process import Incoming, process_stream
 
 logger = logging.getLogger(__name__)
 
@@ -107,10 +110,8 @@ def poll(box: Mailbox, limit: int | None = None) -> Round:
         with _connect(box) as imap:
             uidvalidity, uids = _unseen(imap, box)
             done.left = max(len(uids) - (limit if limit is not None else len(uids)), 0)
-            todo = uids[:limit]
-            for start in range(0, len(todo), BATCH):
-                prefix = f"imap:{box.host}:{box.folder}:{uidvalidity}"
-                done.processed += _take(imap, box, prefix, todo[start : start + BATCH])
+            prefix = f"imap:{box.host}:{box.folder}:{uidvalidity}"
+            done.processed += _take(imap, box, prefix, uids[:limit])
     except (OSError, imaplib.IMAP4.error) as exc:
         done.error = f"{type(exc).__name__}: {exc}"
         logger.warning("imap %s: %s; what is unseen waits for the next round", box.label, done.error)
@@ -121,17 +122,31 @@ def poll(box: Mailbox, limit: int | None = None) -> Round:
 
 
 def _take(imap: imaplib.IMAP4, box: Mailbox, prefix: str, uids: list[str]) -> int:
-    """Fetch these messages, process them together, then flag (or move) each."""
-    fetched = [(uid, raw) for uid in uids if (raw := _fetch(imap, uid)) is not None]  # None: expunged meanwhile
-    now = timezone.now()
-    results = process_messages([Incoming(raw, now, "imap", f"{prefix}:{uid}") for uid, raw in fetched])
-    for (uid, _raw), result in zip(fetched, results, strict=True):
-        if box.done:
-            _ok(imap.uid("MOVE", uid, _quoted(box.done)), "MOVE")
-        else:
-            _ok(imap.uid("STORE", uid, "+FLAGS.SILENT", "(\\Seen)"), "STORE")
-        logger.info("imap %s:%s: %s %s", prefix, uid, result.outcome, result.reason or result.ticket or "")
-    return len(fetched)
+    """Fetch these messages a batch at a time, process each batch together, then flag (or move)
+    each of its messages; with more than one batch, the coming ones are read ahead (``ahead.py``)."""
+    ahead = Ahead()  # its process started only if a second batch waits
+    taken = 0
+    try:
+        for batch, results in process_stream(_batches(imap, prefix, uids), ahead):
+            for item, result in zip(batch, results, strict=True):
+                uid = str(item.source_id).rsplit(":", 1)[1]
+                if box.done:
+                    _ok(imap.uid("MOVE", uid, _quoted(box.done)), "MOVE")
+                else:
+                    _ok(imap.uid("STORE", uid, "+FLAGS.SILENT", "(\\Seen)"), "STORE")
+                logger.info("imap %s:%s: %s %s", prefix, uid, result.outcome, result.reason or result.ticket or "")
+            taken += len(batch)
+    finally:
+        ahead.close()
+    return taken
+
+
+def _batches(imap: imaplib.IMAP4, prefix: str, uids: list[str]) -> Iterator[list[Incoming]]:
+    for start in range(0, len(uids), BATCH):
+        fetched = [(uid, raw) for uid in uids[start : start + BATCH] if (raw := _fetch(imap, uid)) is not None]
+        if fetched:  # None: expunged meanwhile
+            now = timezone.now()
+            yield [Incoming(raw, now, "imap", f"{prefix}:{uid}") for uid, raw in fetched]
 
 
 def _connect(box: Mailbox) -> imaplib.IMAP4:

@@ -38,10 +38,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sladesk.core.policy.model import Policy
 from sladesk.intake.triage.completeness import missing_information
 from sladesk.intake.triage.people import Candidate, Directory, who_and_where
 from sladesk.intake.triage.reading import Reading, read
+from sladesk.intake.triage.rules import Rules
 from sladesk.intake.triage.scope import CATEGORIES, categorise, in_scope, outage_signals, prioritise, scope_category
 from sladesk.intake.triage.signals import SCORES
 from sladesk.intake.triage.words import Row, fold, needles
@@ -65,7 +65,7 @@ class Triage:
 
 
 # ---- the triage -------------------------------------------------------------------------------------------------
-def triage(subject: str, text: str, policy: Policy, people: Sequence[Candidate] = ()) -> Triage:
+def triage(subject: str, text: str, policy: Rules, people: Sequence[Candidate] = ()) -> Triage:
     """Suggestions for a new request: category, priority, what is missing, who and where."""
     reading = Reading(read(subject, text))
     outage = outage_signals(reading)

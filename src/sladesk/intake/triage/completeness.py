@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from sladesk.core.policy.model import Policy
 from sladesk.intake.triage.people import FIRST_PERSON, GROUP, Facts
 from sladesk.intake.triage.reading import Reading
+from sladesk.intake.triage.rules import Rules
 from sladesk.intake.triage.signals import (
     DOWN,
     ERROR,
@@ -83,7 +83,7 @@ RECOGNISERS: dict[str, Callable[[Reading, Facts], bool]] = {
 }
 
 
-def missing_information(policy: Policy, reading: Reading, facts: Facts) -> tuple[str, ...]:
+def missing_information(policy: Rules, reading: Reading, facts: Facts) -> tuple[str, ...]:
     """The policy's required items the request lacks, in the policy's order."""
     fields = [(m.group(1).strip(), m.group(2).strip("-?. ")) for p in reading.informing for m in FIELD.finditer(p.low)]
     out = []

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sladesk.core.policy.model import Policy, ScopeCategory
+from sladesk.core.policy.model import ScopeCategory
 from sladesk.intake.triage.reading import Hit, Reading, quote, real, total
+from sladesk.intake.triage.rules import Rules
 from sladesk.intake.triage.signals import (
     BLOCKING,
     DOWN,
@@ -33,7 +34,7 @@ CATEGORY_WORDS = {
 }
 
 
-def scope_category(policy: Policy, code: str) -> ScopeCategory | None:
+def scope_category(policy: Rules, code: str) -> ScopeCategory | None:
     """The policy's scope category for a triage code (None when the policy does not name it)."""
     for name in POLICY_NAMES.get(code, (code,)):
         if name in policy.scope.categories:
@@ -41,7 +42,7 @@ def scope_category(policy: Policy, code: str) -> ScopeCategory | None:
     return None
 
 
-def in_scope(policy: Policy, code: str) -> bool:
+def in_scope(policy: Rules, code: str) -> bool:
     found = scope_category(policy, code)
     return found.in_scope if found is not None else code in IN_SCOPE
 
@@ -85,13 +86,13 @@ def categorise(reading: Reading, outage: bool) -> tuple[str, str]:
 
 
 # ---- priority -------------------------------------------------------------------------------------------------
-def at_rank(policy: Policy, rank: int) -> str:
+def at_rank(policy: Rules, rank: int) -> str:
     """The policy's priority of urgency ``rank`` (0 the most urgent), its last when it has fewer."""
     names = list(policy.priorities)
     return names[min(rank, len(names) - 1)]
 
 
-def prioritise(policy: Policy, reading: Reading, category: str, outage: tuple[list[Hit], list[Hit]]) -> tuple[str, str]:
+def prioritise(policy: Rules, reading: Reading, category: str, outage: tuple[list[Hit], list[Hit]]) -> tuple[str, str]:
     """The suggested priority ("" when nothing says) and its reason."""
     down, everyone = outage
     if down:
@@ -106,7 +107,7 @@ def prioritise(policy: Policy, reading: Reading, category: str, outage: tuple[li
     return at_rank(policy, rank), why
 
 
-def _rank(policy: Policy, reading: Reading, category: str) -> tuple[int, str]:
+def _rank(policy: Rules, reading: Reading, category: str) -> tuple[int, str]:
     if not in_scope(policy, category):
         found = scope_category(policy, category)
         return 2, f"fora do escopo ({found.label if found else category}): a menor prioridade"
