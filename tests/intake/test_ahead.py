@@ -45,9 +45,12 @@ def alive(pid: int) -> bool:
 def wait_gone(pid: int, seconds: float = 10.0) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        with Path(f"/proc/{pid}/stat").open("rb") as stat:  # a zombie is gone: it only waits to be reaped
-            if stat.read().split(b") ")[1][:1] == b"Z":
-                return True
+        try:
+            with Path(f"/proc/{pid}/stat").open("rb") as stat:  # a zombie is gone: it only waits to be reaped
+                if stat.read().split(b") ")[1][:1] == b"Z":
+                    return True
+        except FileNotFoundError:  # reaped
+            return True
         time.sleep(0.05)
     return not alive(pid)
 
@@ -91,6 +94,20 @@ def test_a_helper_answering_nonsense_is_not_believed() -> None:
         ahead._proc.stdout = Path(os.devnull).open("rb")  # noqa: SIM115 - the helper's answers, lost
         ahead.ask(Request(LIMIT, [raws()]))
         assert ahead.read() is None and ahead.broken
+
+
+def test_a_stuck_helper_is_killed_and_not_waited_for_again() -> None:
+    with Ahead(timeout=1.0) as ahead:
+        assert ahead._proc is not None
+        helper = ahead._proc.pid
+        os.kill(helper, signal.SIGSTOP)  # stuck: alive, answering nothing
+        ahead.ask(Request(LIMIT, [raws()]))
+        started = time.monotonic()
+        assert ahead.read() is None
+        assert 1.0 <= time.monotonic() - started < 10
+        assert ahead.broken and ahead._proc is None
+        assert wait_gone(helper)
+        assert not ahead.ask(Request(LIMIT, [raws()])) and ahead.read() is None  # parsed here from now on
 
 
 def test_the_helper_ends_with_the_process_that_started_it() -> None:

@@ -16,7 +16,8 @@ It exits when its input ends, so it never outlives the process that started it, 
 that one.
 
 At most one request is outstanding: ``ask`` takes the answer to the previous one before it sends
-the next, so neither side can block writing while the other does. When the helper is not there,
+the next, so neither side can block writing while the other does. An answer not there within
+``ANSWER_SECONDS`` means a stuck helper: it is killed, and not asked again. When the helper is not there,
 has died or answers nonsense, ``read`` returns ``None`` and the caller parses and triages itself,
 as it always could: the helper saves time, it is never needed.
 """
@@ -25,10 +26,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import pickle
+import select
 import struct
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -41,6 +45,9 @@ logger = logging.getLogger(__name__)
 
 _SIZE = struct.Struct("!Q")
 HELPER = "from sladesk.intake.ahead import main; main()"
+# Seconds an answer may take: a batch is at most 50 emails or 32 MB, read in well under a second;
+# a helper this late is stuck (stopped, swapping, a parser's bug) and the caller reads itself.
+ANSWER_SECONDS = 120.0
 
 
 def _send(stream: IO[bytes], value: Any) -> None:
@@ -48,6 +55,28 @@ def _send(stream: IO[bytes], value: Any) -> None:
     stream.write(_SIZE.pack(len(data)))
     stream.write(data)
     stream.flush()
+
+
+def _read_within(fd: int, size: int, deadline: float) -> bytes:
+    """``size`` bytes from ``fd``, or TimeoutError at ``deadline`` (``time.monotonic``), EOFError
+    when the other side closed it."""
+    chunks, left = [], size
+    while left:
+        wait = deadline - time.monotonic()
+        if wait <= 0 or not select.select([fd], [], [], wait)[0]:
+            raise TimeoutError("no answer in time")
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            raise EOFError("the other side closed the pipe")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _receive_within(fd: int, seconds: float) -> Any:
+    deadline = time.monotonic() + seconds
+    size = _SIZE.unpack(_read_within(fd, _SIZE.size, deadline))[0]
+    return pickle.loads(_read_within(fd, size, deadline))  # noqa: S301 - our own helper, a private pipe
 
 
 def _receive(stream: IO[bytes]) -> Any:
@@ -88,7 +117,8 @@ class Answer:
 class Ahead:
     """The helper process, started on ``start`` (or the first ``ask``) and stopped on ``close``."""
 
-    def __init__(self) -> None:
+    def __init__(self, timeout: float = ANSWER_SECONDS) -> None:
+        self.timeout = timeout  # an answer later than this: the helper is stuck, killed, not asked again
         self._proc: subprocess.Popen[bytes] | None = None
         self._asked = False  # a request is outstanding
         self.broken = False  # it died or misbehaved: the caller parses itself from then on
@@ -141,7 +171,10 @@ class Ahead:
             return None
         self._asked = False
         try:
-            answer = _receive(proc.stdout)
+            answer = _receive_within(proc.stdout.fileno(), self.timeout)
+        except TimeoutError:
+            self._fail(f"to answer within {self.timeout:g} s")
+            return None
         except Exception:  # whatever it sent (EOF, a broken pickle): not believed
             self._fail("reading its answer")
             return None
@@ -161,6 +194,8 @@ class Ahead:
             if stream is not None:
                 with contextlib.suppress(OSError):
                     stream.close()
+        if self.broken:  # stuck or misbehaving: no time given
+            proc.kill()
         try:
             proc.wait(5)
         except subprocess.TimeoutExpired:
