@@ -129,6 +129,8 @@ class Drain:
                 item.remove()
                 logger.info("smtpd: %s: %s %s", item.name, result.outcome, result.reason or result.ticket or "")
             done += len(results)
+            if self._stop.is_set():  # what was read ahead stays in the spool, for the next start
+                break
         return done
 
     @staticmethod
