@@ -8,10 +8,12 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from sladesk import sql
 from sladesk.intake.models import InboundMail, MailEvent
 from sladesk.intake.process import Incoming, process_messages
 from sladesk.outbound.models import OutboxMessage
-from sladesk.tickets.models import Message, Ticket, TicketMetric
+from sladesk.tickets import notices
+from sladesk.tickets.models import Message, Ticket, TicketEvent, TicketMetric
 from tests.intake.conftest import Cast, at, email
 
 NOW = at("2026-11-24 10:00")
@@ -212,3 +214,26 @@ def test_a_new_person_is_a_candidate_for_the_affected_user_at_the_next_batch(cas
     )
     process_messages(batch(email(subject="Acesso da Carla", body=text)))
     assert Ticket.objects.get(number=2).affected_person == carla
+
+
+@pytest.mark.parametrize("where", ["first", "last"])
+def test_a_write_that_fails_when_it_runs_is_one_emails_fault(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """On PostgreSQL an email's writes run together later (``sql.writes_together``): one that
+    fails then, in the middle of the batch or at its end, still quarantines its own email only."""
+    real = notices.email_requester
+
+    def broken(ticket: Ticket, *args: object, **kwargs: object) -> object:
+        done = real(ticket, *args, **kwargs)  # type: ignore[arg-type]
+        if ticket.subject == "Isto quebra":  # the email's last write, which cannot be: its creation's seq again
+            sql.insert([TicketEvent(ticket=ticket, at=NOW, seq=1, action="created", actor_label="x")])
+        return done
+
+    monkeypatch.setattr(notices, "email_requester", broken)
+    subjects = ["Isto quebra", "Depois"] if where == "first" else ["Antes", "Isto quebra"]
+    results = process_messages(batch(*[email(subject=s) for s in subjects]))
+    outcomes = {s: (r.outcome, r.reason) for s, r in zip(subjects, results, strict=True)}
+    assert outcomes.pop("Isto quebra") == ("quarantined", "processing_error")
+    assert list(outcomes.values()) == [("ticket_created", None)]
+    assert Ticket.objects.count() == 1 and InboundMail.objects.count() == 2

@@ -300,6 +300,7 @@ def _batch(
     # senders' automatic replies of the last hour counted together.
     with transaction.atomic(), policy_snapshot(), contextlib.ExitStack() as together:
         if not isolated:
+            together.enter_context(sql.writes_together())  # the outer wrapper: its writes run first
             together.enter_context(rows.outcomes_together())
             together.enter_context(replies.counted(mail.msg.from_address for mail in mails))
             rows.insert_many([_keyed(mail) for mail in mails])
@@ -309,9 +310,23 @@ def _batch(
         for item, mail in zip(todo, mails, strict=True):
             results[id(item)] = _run(mail) if isolated else _run_unguarded(mail)
             events += mail.events
-        together.close()  # the outcomes written
+        _close(together, isolated)  # the outcomes written, and on PostgreSQL what was kept
         rows.insert_events(events)
     return results
+
+
+def _close(together: contextlib.ExitStack, isolated: bool) -> None:
+    """The batch's writes kept till its end written: what fails there (a kept write run at the
+    end, ``sql.writes_together``) is one email's fault, found when the batch runs again with a
+    savepoint for each."""
+    try:
+        together.close()
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as exc:
+        if isolated:
+            raise
+        raise _Redo from exc
 
 
 def reprocess(row: InboundMail, raw: bytes, released_from: str) -> Result:

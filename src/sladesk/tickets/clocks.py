@@ -31,7 +31,7 @@ _STORED = (
 )  # fmt: skip
 
 
-def _metrics_of(ticket: Ticket) -> list[TicketMetric]:
+def metrics_of(ticket: Ticket) -> list[TicketMetric]:
     """The ticket's metric rows: prefetched when the caller did, else read."""
     prefetched = getattr(ticket, "_prefetched_objects_cache", {})
     if "metrics" in prefetched:
@@ -103,7 +103,7 @@ def store_metrics(
     already breached gets its breach, never a late warning too. ``metrics``: the ticket's
     metric rows when the caller has them (none, for a new ticket)."""
     policy = policy_for(ticket)
-    existing = {m.name: m for m in (_metrics_of(ticket) if metrics is None else metrics)}
+    existing = {m.name: m for m in (metrics_of(ticket) if metrics is None else metrics)}
     crossed = Crossed()
     created: list[TicketMetric] = []
     changed: list[TicketMetric] = []

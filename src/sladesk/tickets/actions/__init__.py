@@ -28,8 +28,8 @@ from sladesk.tickets.actions.base import (
     actor_name,
 )
 from sladesk.tickets.actions.create import (
-    NEXT_NUMBER,
-    NEXT_NUMBER_SQLITE,
+    NEXT_NUMBERS,
+    NEXT_NUMBERS_SQLITE,
     TICKET_NUMBER,
     NewTicket,
     do_create_ticket,
@@ -68,8 +68,8 @@ __all__ = [
     "FORBIDDEN_TRANSITION",
     "HARMLESS",
     "INVALID",
-    "NEXT_NUMBER",
-    "NEXT_NUMBER_SQLITE",
+    "NEXT_NUMBERS",
+    "NEXT_NUMBERS_SQLITE",
     "NOT_ENTITLED",
     "STALE",
     "TICKET_NUMBER",

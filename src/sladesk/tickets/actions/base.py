@@ -138,6 +138,7 @@ def _apply(ticket: Ticket, actor: User | None, build: Build, now: datetime | Non
             raise ActionError(INVALID, f"ticket #{ticket.number} no longer exists")
         _authorize(actor, t)
         events = _TIMELINE.all(ticket=t.pk)
+        metrics = clocks.metrics_of(t)  # read before anything is written: the writes can go together
         at = max(_now(now), events[-1].at if events else t.received_at)
         change = build(t, at)
         step = _step(t, change.action)
@@ -166,7 +167,7 @@ def _apply(ticket: Ticket, actor: User | None, build: Build, now: datetime | Non
         evaluation = clocks.evaluate_ticket(t, at, [*events, event])
         event.deadlines_after = clocks.snapshot(evaluation)
         sql.insert([event])
-        _settle(t, evaluation, at, event.seq)
+        _settle(t, evaluation, at, event.seq, metrics)
         sql.update(t, [*change.fields, "next_due_at", "updated_at"])
         if change.notice:
             notices.email_requester(t, change.notice, change.message_body)

@@ -95,26 +95,59 @@ def _check_new(policy: Any, new: NewTicket, now: datetime) -> None:
 
 
 TICKET_NUMBER = "ticket_number"
-NEXT_NUMBER = (
+NEXT_NUMBERS = (
     'UPDATE "tickets_counter" SET "value" = GREATEST("value", '
-    '(SELECT COALESCE(MAX("number"), 0) FROM "tickets_ticket")) + 1 WHERE "name" = %s RETURNING "value"'
+    '(SELECT COALESCE(MAX("number"), 0) FROM "tickets_ticket")) + %s WHERE "name" = %s RETURNING "value"'
 )
-NEXT_NUMBER_SQLITE = NEXT_NUMBER.replace("GREATEST(", "MAX(", 1)  # SQLite's MAX of two values
+NEXT_NUMBERS_SQLITE = NEXT_NUMBERS.replace("GREATEST(", "MAX(", 1)  # SQLite's MAX of two values
+GIVE_BACK = 'UPDATE "tickets_counter" SET "value" = %s WHERE "name" = %s'
+
+
+NUMBERS_AT_ONCE = 50  # within sql.writes_together: numbers taken in one statement
 
 
 def _next_number() -> int:
     """The next ticket number, taken by one ``UPDATE ... RETURNING`` of the counter row, whose
     lock is held until commit, so parallel creations wait for each other instead of colliding
     on the unique number. Tickets written behind the counter's back (the bulk demo) never make
-    it hand out a taken number: it moves past the highest number first."""
-    sql = NEXT_NUMBER_SQLITE if connection.vendor == "sqlite" else NEXT_NUMBER
+    it hand out a taken number: it moves past the highest number first.
+
+    Within ``sql.writes_together`` (an intake batch on PostgreSQL) the first one takes
+    ``NUMBERS_AT_ONCE`` numbers, the next ones are handed out from them, and before the batch's
+    last writes the counter is set back to the last one handed out: the row's lock, held from
+    the first, means nobody took one meanwhile, so no number is skipped."""
+    if sql.writing_together():
+        block: _Numbers = sql.together_state(TICKET_NUMBER, _Numbers, _give_back)
+        if block.next > block.last:
+            block.last = _take_numbers(NUMBERS_AT_ONCE)
+            block.next = block.last - NUMBERS_AT_ONCE + 1
+        block.next += 1
+        return block.next - 1
+    return _take_numbers(1)
+
+
+@dataclass
+class _Numbers:
+    next: int = 0  # the next to hand out
+    last: int = -1  # the last taken
+
+
+def _give_back(block: _Numbers) -> None:
+    if block.next <= block.last:
+        with connection.cursor() as cursor:
+            cursor.execute(GIVE_BACK, [block.next - 1, TICKET_NUMBER])
+
+
+def _take_numbers(n: int) -> int:
+    """Move the counter ``n`` on; the last number taken."""
+    statement = NEXT_NUMBERS_SQLITE if connection.vendor == "sqlite" else NEXT_NUMBERS
     with connection.cursor() as cursor:
-        cursor.execute(sql, [TICKET_NUMBER])
+        cursor.execute(statement, [n, TICKET_NUMBER])
         row = cursor.fetchone()
     if row is None:  # a database emptied by hand (or by a test's flush): make the row again
         with contextlib.suppress(IntegrityError), transaction.atomic():
             Counter.objects.create(name=TICKET_NUMBER, value=0)
-        return _next_number()
+        return _take_numbers(n)
     return int(row[0])
 
 

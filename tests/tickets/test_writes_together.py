@@ -1,0 +1,100 @@
+"""``sql.writes_together`` (PostgreSQL): the writes of one email run as one statement, in the
+order and with the values they were kept with, before anything reads, and a batch's ticket
+numbers come from one block of the counter, the rest given back."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from sladesk import sql
+from sladesk.policies.service import snapshot as policy_snapshot
+from sladesk.tickets import actions
+from sladesk.tickets.actions.create import NUMBERS_AT_ONCE, TICKET_NUMBER
+from sladesk.tickets.models import Counter, Message, Ticket, TicketEvent
+from tests.tickets.conftest import Cast
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL only (elsewhere it changes nothing)"),
+]
+
+
+def new_ticket(cast: Cast, subject: str) -> Ticket:
+    return actions.do_create_ticket(
+        actor=None, channel="email", requester=cast.alice, subject=subject, description=f"{subject}: erro 500."
+    )
+
+
+def test_a_tickets_writes_run_as_one_statement_before_anything_reads(cast: Cast) -> None:
+    """As the intake runs it: the policy read once for the batch (``policy_snapshot``)."""
+    with transaction.atomic(), policy_snapshot(), CaptureQueriesContext(connection) as seen, sql.writes_together():
+        ticket = new_ticket(cast, "Relatório")
+        assert ticket.pk is not None  # its id taken ahead, from the sequence
+        found = Ticket.objects.get(pk=ticket.pk)  # a read: what was kept runs first
+    statements = [q["sql"] for q in seen.captured_queries]
+    [write] = [s for s in statements if 'INSERT INTO "tickets_ticket"' in s]
+    assert write.startswith("WITH")
+    for table in ("tickets_message", "tickets_ticketevent", "tickets_ticketmetric"):
+        assert f'INSERT INTO "{table}"' in write
+        assert sum(f'INSERT INTO "{table}"' in s for s in statements) == 1
+    assert statements.index(write) < len(statements) - 1  # before the read, the last statement
+    assert found.subject == "Relatório" and found.messages.count() == 1 and found.metrics.count() > 0
+    assert TicketEvent.objects.filter(ticket=found, action="created").count() == 1
+
+
+def test_a_row_written_twice_is_written_twice_in_order(cast: Cast) -> None:
+    ticket = new_ticket(cast, "Antes")
+    with transaction.atomic(), sql.writes_together():
+        ticket.subject = "Primeiro"
+        sql.update(ticket, ["subject"])
+        ticket.subject = "Segundo"
+        sql.update(ticket, ["subject"])  # the same row: the first runs before this one is kept
+    assert Ticket.objects.get(pk=ticket.pk).subject == "Segundo"
+
+
+def test_an_error_in_a_kept_write_is_raised_before_the_next_statement_and_rolls_back(cast: Cast) -> None:
+    ticket = new_ticket(cast, "Existente")
+    with pytest.raises(IntegrityError), transaction.atomic(), sql.writes_together():
+        copy = Message(ticket=ticket, kind=Message.Kind.NOTE, body="nota", created_at=timezone.now())
+        sql.insert([copy])
+        duplicate = TicketEvent(ticket=ticket, at=timezone.now(), seq=1, action="created", actor_label="x")
+        sql.insert([duplicate])  # (ticket, seq) taken: the unique constraint fails when it runs
+        Ticket.objects.count()
+    assert Message.objects.filter(kind=Message.Kind.NOTE).count() == 0  # nothing of the transaction stays
+
+
+def test_a_batch_takes_its_numbers_in_one_block_and_gives_back_the_rest(cast: Cast) -> None:
+    first = new_ticket(cast, "Antes do lote")
+    with transaction.atomic(), CaptureQueriesContext(connection) as seen, sql.writes_together():
+        made = [new_ticket(cast, f"Lote {n}") for n in range(3)]
+    counters = [q["sql"] for q in seen.captured_queries if '"tickets_counter"' in q["sql"]]
+    assert len(counters) == 2  # one block taken, the rest given back
+    assert [t.number for t in made] == [first.number + 1, first.number + 2, first.number + 3]
+    assert Counter.objects.get(name=TICKET_NUMBER).value == first.number + 3
+    after = new_ticket(cast, "Depois do lote")
+    assert after.number == first.number + 4  # no number skipped
+    assert NUMBERS_AT_ONCE > 3
+
+
+def test_a_batch_rolled_back_leaves_the_counter_as_it_was(cast: Cast) -> None:
+    first = new_ticket(cast, "Antes")
+    with pytest.raises(RuntimeError), transaction.atomic(), sql.writes_together():
+        new_ticket(cast, "Desfeito")
+        raise RuntimeError("the batch fails")
+    assert Counter.objects.get(name=TICKET_NUMBER).value == first.number
+    assert new_ticket(cast, "Depois").number == first.number + 1
+
+
+def test_more_tickets_than_a_block_take_a_second_block(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sladesk.tickets.actions.create.NUMBERS_AT_ONCE", 2)
+    first = new_ticket(cast, "Antes")
+    with transaction.atomic(), sql.writes_together():
+        made = [new_ticket(cast, f"Lote {n}") for n in range(5)]
+    assert [t.number for t in made] == [first.number + n for n in range(1, 6)]
+    assert Counter.objects.get(name=TICKET_NUMBER).value == first.number + 5
+    assert Ticket.objects.filter(received_at__gte=timezone.now() - timedelta(hours=1)).count() == 6
