@@ -82,11 +82,12 @@ def main() -> int:
     sys.stdout.flush()
     for result in run_actions():
         show(checks, result)
-    print(section("7. email ingestion: 10,000 emails through process_messages, beside django-helpdesk"))
+    print(section("7. email ingestion: 10,000 emails through process_stream, beside django-helpdesk"))
     print("   the same .eml files (bench/mail_corpus.py: requests, replies in the thread, HTML, attachments,")
     print("   refused senders, out-of-office, a relay's duplicates); django-helpdesk's get_email on a local-folder")
-    print("   queue, its own settings and SQLite file; sladesk: the directory imported, then process_messages over")
-    print("   every email in batches of 50 as the SMTP listener drains its spool, for at most 120 s on each database")
+    print("   queue, its own settings and SQLite file; sladesk: the directory imported, then process_stream over")
+    print("   every email in batches of 50 as the SMTP listener drains its spool (the coming batches parsed and")
+    print("   triaged by its reading-ahead helper process), for at most 120 s on each database")
     sys.stdout.flush()
     for result in run_ingest():
         show(checks, result)

@@ -1,4 +1,4 @@
-"""Email ingestion: messages per second through ``process_messages``, on SQLite and on PostgreSQL,
+"""Email ingestion: messages per second through ``process_stream``, on SQLite and on PostgreSQL,
 beside django-helpdesk's own ingestion of the same emails in the same run. Target: >= 5x.
 
 The emails are ``bench/mail_corpus.py``'s (10,000 by default, written once as .eml files into a
@@ -123,7 +123,7 @@ class PeerResult:
 
 @dataclass
 class SladeskResult:
-    """``process_messages`` over the same emails, on one database."""
+    """``process_stream`` over the same emails, on one database."""
 
     name: str
     n: int  # the emails processed: all of them, unless the time limit stopped the loop
@@ -156,7 +156,7 @@ class SladeskResult:
         if self.skipped or not self.seconds or self.peer_rate is None:
             return []
         text = (
-            f"process_messages, {self.name}: {self.rate:,.0f} emails/s = {self.ratio:.1f}x {PEER}'s "
+            f"process_stream, {self.name}: {self.rate:,.0f} emails/s = {self.ratio:.1f}x {PEER}'s "
             f"{self.peer_rate:,.0f}/s"
         )
         return [Check(text, round(self.ratio, 2), TARGET_RATIO, "x")]
@@ -413,7 +413,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(answer))
         return 0
     databases = [d.strip() for d in ns.databases.split(",") if d.strip()]
-    print(section(f"email ingestion: {ns.messages:,} emails through process_messages, beside {PEER}"))
+    print(section(f"email ingestion: {ns.messages:,} emails through process_stream, beside {PEER}"))
     sys.stdout.flush()
     checks: list[Check] = []
     for result in run_ingest(ns.messages, databases, ns.postgres_url, peer=not ns.no_peer, max_seconds=ns.max_seconds):
