@@ -24,6 +24,7 @@ from sladesk.intake.triage import Triage
 from sladesk.policies.service import current_policy
 from sladesk.tickets.models import Ticket
 from tests.intake.conftest import Cast, at, email
+from tests.ops.test_supervisor import gone
 
 MAIL = Path(__file__).parent / "mail"
 NOW = at("2026-11-24 10:00")
@@ -32,14 +33,6 @@ LIMIT = 1_000  # bytes: most of the emails are over it (their header sections on
 
 def raws() -> list[bytes]:
     return [path.read_bytes() for path in sorted(MAIL.glob("*.eml"))]
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def wait_gone(pid: int, seconds: float = 10.0) -> bool:
@@ -52,7 +45,7 @@ def wait_gone(pid: int, seconds: float = 10.0) -> bool:
         except FileNotFoundError:  # reaped
             return True
         time.sleep(0.05)
-    return not alive(pid)
+    return gone(pid)
 
 
 def test_the_helper_parses_every_email_as_this_process_does() -> None:
@@ -121,7 +114,7 @@ def test_the_helper_ends_with_the_process_that_started_it() -> None:
     try:
         assert parent.stdout is not None
         helper = int(parent.stdout.readline())
-        assert alive(helper)
+        assert not gone(helper)
         parent.send_signal(signal.SIGKILL)
         parent.wait()
         assert wait_gone(helper), "the helper outlived the process that started it"
