@@ -243,13 +243,13 @@ _together = _Together()
 def writes_together() -> Iterator[None]:
     """Within it, on PostgreSQL (elsewhere it changes nothing): ``insert`` gives new rows ids
     taken ahead from their sequences (``IDS_AT_ONCE`` in one statement) instead of asking each
-    INSERT for them, and ``insert`` and a one-row ``update_many`` keep their statement instead of
-    running it. What is kept runs as one statement (each kept statement a data-modifying WITH
-    query of it) before any other statement, before a second insert into a table or a second
-    update of a row already kept (a row is never written twice in one statement), and at the
-    end: the intake's writes of one email (a ticket with its message, event and metrics; a reply
-    with its message and event, the metrics and the ticket changed) cost one round trip instead
-    of four.
+    INSERT for them, and ``insert`` and ``update_many`` keep their statements instead of running
+    them. What is kept runs as one statement (each kept statement a data-modifying WITH query of
+    it) before any other statement, before a write to a table with an insert kept or a second
+    update of a row already kept (a row is never written twice in one statement, nor updated
+    before its insert ran), and at the end: the intake's writes of one email (a ticket with its
+    message, event and metrics; a reply with its message and event, the metrics and the ticket
+    changed) cost one round trip or two instead of four.
 
     The statements of one WITH run on one snapshot, in no set order: none reads what another
     writes, and the foreign keys, checked at commit (Django makes them ``DEFERRABLE INITIALLY
@@ -294,10 +294,13 @@ def _before_any(execute: Callable[..., Any], statement: str, params: Any, many: 
 
 def keep(db: BaseDatabaseWrapper, writes: tuple[str, object], statement: str, params: list[Any]) -> None:
     """Keep a write to run with the others (``writes``: its table and ``"insert"``, or its
-    table and the row's key)."""
+    table and the row's key). What is kept runs first when this one would not see it: an insert
+    into the same table (rows inserted by one WITH query are not seen by the others of its
+    statement, so an update of them would find nothing), or an update of the same row."""
     pending = cast("list[Kept]", _together.pending)
+    table = writes[0]
     if (
-        any(w == writes for w, _, _ in pending)
+        any(w in (writes, (table, "insert")) for w, _, _ in pending)
         or sum(len(p) for _, _, p in pending) + len(params) > MAX_TOGETHER_PARAMS
     ):
         _run_kept(db)  # which starts a new list

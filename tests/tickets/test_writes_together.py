@@ -57,6 +57,17 @@ def test_a_row_written_twice_is_written_twice_in_order(cast: Cast) -> None:
     assert Ticket.objects.get(pk=ticket.pk).subject == "Segundo"
 
 
+def test_a_row_inserted_then_updated_is_updated(cast: Cast) -> None:
+    """One WITH query does not see the rows another inserts: the update runs after the insert."""
+    with transaction.atomic(), sql.writes_together():
+        message = Message(ticket=new_ticket(cast, "Com nota"), kind=Message.Kind.NOTE, body="antes")
+        message.created_at = timezone.now()
+        sql.insert([message])
+        message.body = "depois"
+        sql.update(message, ["body"])
+    assert Message.objects.get(pk=message.pk).body == "depois"
+
+
 def test_an_error_in_a_kept_write_is_raised_before_the_next_statement_and_rolls_back(cast: Cast) -> None:
     ticket = new_ticket(cast, "Existente")
     with pytest.raises(IntegrityError), transaction.atomic(), sql.writes_together():
