@@ -309,8 +309,9 @@ def measure_sladesk(corpus: Path, max_seconds: float) -> dict[str, Any]:
 
     from sladesk.intake.ahead import Ahead
     from sladesk.intake.models import InboundMail
-    from sladesk.intake.process import Incoming, process_stream
+    from sladesk.intake.process import Incoming
     from sladesk.intake.smtpd import BATCH
+    from sladesk.intake.stream import process_stream
     from sladesk.outbound.models import OutboxMessage
     from sladesk.tickets.models import Attachment, Ticket
 

@@ -16,10 +16,11 @@ from django.test import override_settings
 
 from sladesk.core.policy import load_default_policy
 from sladesk.intake import directory_cache, process
-from sladesk.intake.ahead import Ahead, Request
+from sladesk.intake.ahead import Ahead, Guess, Request
 from sladesk.intake.models import InboundMail
 from sladesk.intake.parse import parse_within
-from sladesk.intake.process import Incoming, process_messages, process_stream
+from sladesk.intake.process import Incoming, process_messages
+from sladesk.intake.stream import process_stream
 from sladesk.intake.triage import Triage
 from sladesk.policies.service import current_policy
 from sladesk.tickets.models import Ticket
@@ -215,7 +216,7 @@ def test_a_triage_done_ahead_counts_only_with_the_same_people_and_policy(cast: C
         (people, load_default_policy(), False),  # another policy object: not the rules in force
     ]
     for n, (used, policy, counts) in enumerate(cases):
-        guess = process._Guess(marked, used, policy)
+        guess = Guess(marked, used, policy)
         item = Incoming(email(subject=f"Relatório {n}", body="O relatório dá erro 500."), NOW, "smtp", f"spool:g{n}")
         [result] = process.process_messages([item], [parse_within(item.raw, 1 << 20)], snapshot, {0: guess})
         ticket = Ticket.objects.get(number=result.ticket)

@@ -4,7 +4,7 @@ helper process while this one writes the current batch.
 An email's work is part reading (MIME, charsets, HTML to text: ``parse.py``; the triage's tables
 of signals: ``triage/``; both pure, no database) and part writing (the database). When a drain has
 more than one batch in hand (mail arriving faster than it is processed, a back-fill),
-``process.process_stream`` hands the helper batch k+2 to parse and batch k+1's likely requests to
+``stream.process_stream`` hands the helper batch k+2 to parse and batch k+1's likely requests to
 triage (with the directory's people read for batch k+1 and the policy's triage rules) while this
 process writes batch k: on a machine with two cores the reading then costs the writing nothing.
 
@@ -36,6 +36,7 @@ import time
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from sladesk.core.policy.model import Policy
 from sladesk.intake.message import InboundMessage
 from sladesk.intake.parse import parse_within
 from sladesk.intake.triage import Candidate, Triage, triage
@@ -112,6 +113,15 @@ class Request:
 class Answer:
     batches: list[list[InboundMessage]]
     triages: list[Triage]
+
+
+@dataclass(frozen=True)
+class Guess:
+    """A request's triage done ahead, and what it was done with."""
+
+    triage: Triage
+    people: list[Candidate]
+    policy: Policy
 
 
 class Ahead:

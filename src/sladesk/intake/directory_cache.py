@@ -6,7 +6,7 @@ and the store joined, through the unique ``lower(email)`` index), their customer
 the triage's guess of the affected person and store, and a refused sender's seat holders.
 ``begin()`` forgets it all when a batch starts, so every batch meets the directory as it is
 then, or as ``prepare`` read it for that batch while the one before was written (a batch's
-time earlier: ``process.process_stream``). A change committed after that read (a second or
+time earlier: ``stream.process_stream``). A change committed after that read (a second or
 less) counts from the next batch, as if the batch had run a moment earlier.
 """
 
@@ -53,7 +53,7 @@ def begin(snapshot: Snapshot | None = None) -> None:
 
 def prepare(emails: Iterable[str]) -> Snapshot:
     """The senders and their customers' candidates, read now for a batch that ``begin``s a
-    moment later: ``process.process_stream`` reads the next batch's while this one is written,
+    moment later: ``stream.process_stream`` reads the next batch's while this one is written,
     and its triage, done ahead, sees exactly what the batch will."""
     snapshot = Snapshot()
     _read_into(snapshot, emails)

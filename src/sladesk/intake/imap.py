@@ -26,7 +26,8 @@ from django.utils import timezone
 
 from sladesk.config.env import ConfigError
 from sladesk.intake.ahead import Ahead
-from sladesk.intake.process import Incoming, process_stream
+from sladesk.intake.process import Incoming
+from sladesk.intake.stream import process_stream
 
 logger = logging.getLogger(__name__)
 

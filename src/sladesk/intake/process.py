@@ -31,8 +31,7 @@ import contextlib
 import hashlib
 import logging
 import re
-from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -42,20 +41,16 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, InterfaceError, Operatio
 from django.utils import timezone
 
 from sladesk import sql
-from sladesk.core.policy.model import Policy
 from sladesk.directory import entitlement
 from sladesk.directory.models import Person
 from sladesk.intake import directory_cache, replies, rows
-from sladesk.intake.ahead import Ahead, Job
-from sladesk.intake.ahead import Answer as AheadAnswer
-from sladesk.intake.ahead import Request as AheadRequest
+from sladesk.intake.ahead import Guess
 from sladesk.intake.auth import verdict
 from sladesk.intake.message import InboundMessage
 from sladesk.intake.models import InboundMail, MailEvent, Outcome, Review
 from sladesk.intake.parse import parse_within
 from sladesk.intake.store import keep_attachment, keep_raws
-from sladesk.intake.triage import Candidate, Triage, triage
-from sladesk.intake.triage.rules import TriageRules
+from sladesk.intake.triage import triage
 from sladesk.outbound.actions import LOOP_HEADER, our_domain_id
 from sladesk.outbound.headers import one_line
 from sladesk.outbound.models import OutboxMessage
@@ -116,7 +111,7 @@ class _Mail:
     number: int | None = None  # the number of the ticket it concerns, once known
     recorded: bool = False  # its outcome is written already
     tried: bool = False  # its row's claim was tried with the batch's (and failed if its pk is None)
-    guess: _Guess | None = None  # its triage done ahead, if it looked like a request
+    guess: Guess | None = None  # its triage done ahead, if it looked like a request
 
     @property
     def received_at(self) -> datetime:
@@ -133,123 +128,14 @@ def process_message(raw: bytes, received_at: datetime, *, source: str = "pipe", 
     return process_messages([Incoming(raw, received_at, source, source_id)])[0]
 
 
-def process_stream(
-    batches: Iterable[Sequence[Incoming]], ahead: Ahead | None = None
-) -> Iterator[tuple[Sequence[Incoming], list[Result]]]:
-    """``process_messages`` for each batch in turn, each with its results, as soon as committed.
-
-    With ``ahead`` (an ``ahead.Ahead``), while batch k is written here its helper process parses
-    batch k+2 and triages batch k+1's likely requests, against the directory as read for batch
-    k+1 (``directory_cache.prepare``) and the policy in force: a request's triage done ahead is
-    used only when its batch meets the same people and the same policy, else done again here.
-    Without it, or when the helper fails, each batch is parsed and triaged here. Batches are
-    taken from ``batches`` up to two ahead of the one being written (taking one commits nothing)."""
-    items = iter(batches)
-    queue: deque[_Waiting] = deque()
-    while True:
-        while len(queue) < (3 if ahead is not None else 1):
-            batch = next(items, None)
-            if batch is None:
-                break
-            queue.append(_Waiting(batch))
-        if not queue:
-            return
-        current = queue[0]
-        asked = _ask(ahead, list(queue)[1:]) if ahead is not None else None
-        yield current.batch, process_messages(current.batch, current.parsed, current.snapshot, current.guesses)
-        queue.popleft()
-        if ahead is not None and asked is not None:
-            asked.take(ahead.read())
-
-
-@dataclass
-class _Waiting:
-    """A batch waiting its turn, with what was read of it ahead."""
-
-    batch: Sequence[Incoming]
-    asked: bool = False
-    parsed: list[InboundMessage] | None = None
-    snapshot: directory_cache.Snapshot | None = None
-    guesses: dict[int, _Guess] = field(default_factory=dict)  # by index in the batch
-
-
-@dataclass(frozen=True)
-class _Guess:
-    """A request's triage done ahead, and what it was done with."""
-
-    triage: Triage
-    people: list[Candidate]
-    policy: Policy
-
-
-@dataclass
-class _Asked:
-    """A request to the helper: which batches it parses, which requests of the next it triages."""
-
-    parse: list[_Waiting]
-    triage: _Waiting | None = None
-    jobs: list[tuple[int, int]] = field(default_factory=list)  # (index in the batch, customer)
-    policy: Policy | None = None
-
-    def take(self, answer: AheadAnswer | None) -> None:
-        if answer is None or len(answer.batches) != len(self.parse):
-            for waiting in self.parse:
-                waiting.asked = False  # parsed here when its turn comes
-            return
-        for waiting, messages in zip(self.parse, answer.batches, strict=True):
-            waiting.parsed = messages if len(messages) == len(waiting.batch) else None
-        nxt = self.triage
-        if nxt is None or nxt.snapshot is None or self.policy is None or len(answer.triages) != len(self.jobs):
-            return
-        for (index, customer), suggested in zip(self.jobs, answer.triages, strict=True):
-            nxt.guesses[index] = _Guess(suggested, nxt.snapshot.people[customer], self.policy)
-
-
-def _ask(ahead: Ahead, waiting: list[_Waiting]) -> _Asked | None:
-    """Ask the helper for what it can read of the waiting batches: the unparsed ones parsed, and
-    the next one's likely requests triaged (its directory read now, here, for the purpose)."""
-    asked = _Asked([w for w in waiting if w.parsed is None and not w.asked])
-    people: dict[int, list[Candidate]] = {}
-    nxt = waiting[0] if waiting else None
-    if nxt is not None and nxt.parsed is not None and nxt.snapshot is None:
-        nxt.snapshot = snapshot = directory_cache.prepare(msg.from_address for msg in nxt.parsed)
-        for index, msg in enumerate(nxt.parsed):
-            sender = snapshot.senders.get(msg.from_address.strip().lower()) if _likely_request(msg) else None
-            if sender is not None:
-                people[sender.customer_id] = snapshot.people[sender.customer_id]
-                asked.jobs.append((index, sender.customer_id))
-        asked.triage, asked.policy = nxt, current_policy() if asked.jobs else None
-    if not asked.parse and not asked.jobs:
-        return None
-    jobs = [Job(nxt.parsed[i].subject, nxt.parsed[i].text, c) for i, c in asked.jobs] if nxt and nxt.parsed else []
-    request = AheadRequest(
-        settings.MAX_MESSAGE_BYTES, [[item.raw for item in w.batch] for w in asked.parse], jobs, people,
-        TriageRules.of(asked.policy) if asked.policy is not None else None,
-    )  # fmt: skip
-    if not ahead.ask(request):
-        return None
-    for w in asked.parse:
-        w.asked = True
-    return asked
-
-
-def _likely_request(msg: InboundMessage) -> bool:
-    """Whether an email will likely be a new request (worth triaging ahead): not an answer in a
-    thread, not automatic mail, readable."""
-    return not (
-        msg.malformed or msg.in_reply_to or msg.references or msg.is_bounce or msg.list_id
-        or msg.auto_submitted not in ("", "no") or TAG.search(msg.subject)
-    )  # fmt: skip
-
-
 def process_messages(
     batch: Sequence[Incoming],
     parsed: Sequence[InboundMessage] | None = None,
     snapshot: directory_cache.Snapshot | None = None,
-    guesses: dict[int, _Guess] | None = None,
+    guesses: dict[int, Guess] | None = None,
 ) -> list[Result]:
     """Each email's outcome, in order, all committed together on return (``parsed``,
-    ``snapshot``, ``guesses``: what ``process_stream`` read of the batch ahead: its emails parsed
+    ``snapshot``, ``guesses``: what ``stream.process_stream`` read of the batch ahead: its emails parsed
     in its order, the directory as read for it, its likely requests triaged by their index).
 
     One transaction for the batch. It is first tried without a savepoint for each email (two
@@ -286,7 +172,7 @@ class _Redo(Exception):
 def _batch(
     todo: Sequence[Incoming],
     parsed: Sequence[InboundMessage],
-    guessed: Sequence[_Guess | None],
+    guessed: Sequence[Guess | None],
     files: dict[bytes, tuple[str, str]],
     isolated: bool,
 ) -> dict[int, Result]:

@@ -25,8 +25,9 @@ from django.db import close_old_connections, connection
 
 from sladesk.core.policy import Policy
 from sladesk.intake.ahead import Ahead
-from sladesk.intake.process import Incoming, process_stream
+from sladesk.intake.process import Incoming
 from sladesk.intake.spool import Item, Spool
+from sladesk.intake.stream import process_stream
 
 logger = logging.getLogger(__name__)
 
