@@ -120,12 +120,9 @@ def sender(email: str) -> Person | None:
 
 def candidates(customer_id: int) -> list[Candidate]:
     """The customer's active people (name, email, store), at most ``MAX_CANDIDATES``."""
-    people = _read.current.people
-    if customer_id not in people:
-        rows = Person.objects.filter(customer_id=customer_id, is_active=True).order_by("name", "pk")
-        values = rows.values_list("name", "email", "store__name")[:MAX_CANDIDATES]
-        people[customer_id] = [Candidate(name, email, store or "") for name, email, store in values]
-    return people[customer_id]
+    if customer_id not in _read.current.people:
+        _read_candidates(_read.current, {customer_id})
+    return _read.current.people[customer_id]
 
 
 def seat_holders(customer_id: int) -> list[Person]:
