@@ -7,12 +7,13 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from sladesk import sql
 from sladesk.intake.models import InboundMail, MailEvent
 from sladesk.intake.process import Incoming, process_messages
 from sladesk.outbound.models import OutboxMessage
-from sladesk.tickets import notices
+from sladesk.tickets import actions, notices
 from sladesk.tickets.models import Message, Ticket, TicketEvent, TicketMetric
 from tests.intake.conftest import Cast, at, email
 
@@ -169,6 +170,32 @@ def test_a_batch_counts_its_own_automatic_replies_against_the_hourly_limit(cast:
         q for q in queries.captured_queries if 'FROM "outbound_outboxmessage"' in q["sql"] and "COUNT" in q["sql"]
     ]
     assert len(counts) == 1  # once for the batch
+
+
+def test_a_reply_whose_follow_up_is_refused_is_kept_on_its_ticket_and_the_batch_goes_on(cast: Cast) -> None:
+    """A reply to a closed ticket from a Gestora who lost her seat: its follow-up is refused
+    and the old ticket stays as it was, the message kept on it. (Written together, the batch
+    gives the reply no savepoint of its own: the refusal sends the batch round again with one per
+    email.) The batch's other emails end as they would alone."""
+    [opened] = process_messages(batch(email(subject="Caixa trava")))
+    ticket = Ticket.objects.get(number=opened.ticket)
+    ticket = actions.do_resolve_ticket(ticket, cast.ana, "Corrigido.")
+    ticket = actions.do_close_ticket(ticket, cast.ana)
+    cast.alice.support_seat = False
+    cast.alice.save()
+    results = process_messages([
+        Incoming(email("bea@beta.example", subject="Antes"), timezone.now()),
+        Incoming(email(subject=f"Re: [#{ticket.number}] Caixa trava", body="Falhou de novo."), timezone.now()),
+        Incoming(email("bea@beta.example", subject="Depois"), timezone.now()),
+    ])  # fmt: skip
+    assert [(r.outcome, r.reason) for r in results] == [
+        ("ticket_created", None), ("rejected", "no_support_seat"), ("ticket_created", None),
+    ]  # fmt: skip
+    ticket.refresh_from_db()
+    assert ticket.status == "closed" and Ticket.objects.count() == 3
+    kept = ticket.events.order_by("seq").last()
+    assert kept is not None and kept.action == "customer_message_kept" and kept.message is not None
+    assert kept.message.body.startswith("Falhou de novo.")
 
 
 def test_a_database_that_is_away_leaves_nothing_of_the_batch(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -47,6 +47,36 @@ def test_a_tickets_writes_run_as_one_statement_before_anything_reads(cast: Cast)
     assert TicketEvent.objects.filter(ticket=found, action="created").count() == 1
 
 
+def test_unlogged_the_kept_statement_runs_with_its_placeholders_numbered_and_the_wrappers_see_it(
+    cast: Cast,
+) -> None:
+    """Without Django's query log (as in production) the statement goes with ``$n`` placeholders
+    numbered once per shape; it writes what the logged ``%s`` way writes."""
+    seen: list[str] = []
+
+    def wrapper(execute, statement, params, many, context):  # type: ignore[no-untyped-def]
+        seen.append(statement)
+        return execute(statement, params, many, context)
+
+    assert not connection.queries_logged
+    with transaction.atomic(), policy_snapshot(), connection.execute_wrapper(wrapper), sql.writes_together():
+        first = new_ticket(cast, "Numerado")
+        second = new_ticket(cast, "Numerado de novo")  # the same shape: the numbering from the cache
+    [write, again] = [s for s in seen if 'INSERT INTO "tickets_ticket"' in s]
+    assert write == again and "%s" not in write and "$1," in write
+    for ticket in (first, second):
+        found = Ticket.objects.get(pk=ticket.pk)
+        assert found.subject == ticket.subject and found.messages.get().body == f"{ticket.subject}: erro 500."
+
+
+def test_a_kept_statement_with_a_stray_percent_sign_is_refused() -> None:
+    with pytest.raises(ValueError, match="placeholders"):
+        sql._numbered(("INSERT INTO t (a) VALUES (%s)", "UPDATE t SET a = '100%' WHERE b = %s"))
+    assert sql._numbered(("INSERT INTO t (a, b) VALUES (%s, %s)", "UPDATE t SET a = %s WHERE b = %s")) == (
+        "WITH w0 AS (INSERT INTO t (a, b) VALUES ($1, $2)) UPDATE t SET a = $3 WHERE b = $4"
+    )
+
+
 def test_a_row_written_twice_is_written_twice_in_order(cast: Cast) -> None:
     ticket = new_ticket(cast, "Antes")
     with transaction.atomic(), sql.writes_together():

@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 
+from sladesk import sql
 from sladesk.core.instants import to_us
 from sladesk.core.lifecycle import reopens
 from sladesk.core.sla import BREACHED, RUNNING
@@ -103,10 +104,14 @@ def do_add_customer_reply(
     (the policy's reopen window, ``core.lifecycle.reopens``), and on a closed one (or past
     the window) closes the old ticket and opens a new one linked to it, in one transaction,
     which is returned instead. A follow-up the customer may not open (``[not_entitled]``)
-    leaves the old ticket as it was, with the message kept on it for the agents."""
+    leaves the old ticket as it was, with the message kept on it for the agents.
+
+    Its savepoint (which undoes a refused follow-up's closing of the old ticket) is left out
+    while the intake writes a batch together (``sql.writing_together``): there any failure
+    undoes the whole batch, which runs again with a savepoint for each email (and this one's)."""
     body = _text(text, "a customer reply")
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=not sql.writing_together()):
             locked = _locked(ticket.pk)
             if locked is None:
                 raise ActionError(INVALID, f"ticket #{ticket.number} no longer exists")
