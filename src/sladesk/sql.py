@@ -314,12 +314,7 @@ def _run_kept(db: BaseDatabaseWrapper) -> None:
     _together.pending = []
     kept = tuple(statement for _, statement, _ in pending)
     params = [value for _, _, values in pending for value in values]
-    if db.queries_logged:  # Django logs the statement with its values put in by psycopg's %s way
-        with db.cursor() as cursor:
-            cursor.execute(_together_statement(kept), params)
-        return
-    with _raw_cursor(db) as cursor:  # through the wrappers again, with nothing kept
-        cursor.execute(_numbered(kept), params)
+    run(db, _together_statement(kept), params)
 
 
 def _together_statement(kept: tuple[str, ...]) -> str:
@@ -329,15 +324,28 @@ def _together_statement(kept: tuple[str, ...]) -> str:
     return f"WITH {head} {last}" if first else last
 
 
-@functools.lru_cache(maxsize=512)
-def _numbered(kept: tuple[str, ...]) -> str:
-    """``_together_statement(kept)`` with its ``%s`` placeholders numbered (``$1``, ``$2``...)
-    here once per shape, not by psycopg at every run: for a statement this long (thousands of
-    characters, hundreds of values) psycopg does not cache its conversion, and made it again
-    for 0.1 ms of the intake's 2.5 ms per email."""
-    parts = _together_statement(kept).split("%s")
+def run(db: BaseDatabaseWrapper, statement: str, params: Sequence[Any], *, fetch: bool = False) -> list[Any]:
+    """Run ``statement`` (``%s`` placeholders, none other than them) through the connection's
+    wrappers; its rows when ``fetch``. On PostgreSQL its placeholders go numbered (``$1``,
+    ``$2``...), numbered here once per statement, not by psycopg at every run: for a statement
+    this long (a batch's rows, an email's writes together: thousands of characters, hundreds of
+    values) psycopg does not cache its conversion, and made it again for 0.1 ms of the intake's
+    2.5 ms per email. (Not while Django logs its queries: it puts the values in the ``%s`` way.)"""
+    if db.vendor != "postgresql" or db.queries_logged:
+        with db.cursor() as cursor:
+            cursor.execute(statement, params)
+            return list(cursor.fetchall()) if fetch else []
+    with _raw_cursor(db) as cursor:
+        cursor.execute(_numbered(statement), params)
+        return list(cursor.fetchall()) if fetch else []
+
+
+@functools.lru_cache(maxsize=1024)
+def _numbered(statement: str) -> str:
+    """``statement`` with its ``%s`` placeholders numbered ``$1``, ``$2``..."""
+    parts = statement.split("%s")
     if any("%" in part for part in parts):
-        raise ValueError("a kept statement holds a '%' other than its placeholders")
+        raise ValueError("a statement to number holds a '%' other than its placeholders")
     out = [parts[0]]
     for n, part in enumerate(parts[1:], 1):
         out += (f"${n}", part)
@@ -403,9 +411,7 @@ def insert(objs: Sequence[models.Model]) -> None:
     for start in range(0, len(objs), size):
         chunk = objs[start : start + size]
         params = [value for obj in chunk for value in values(obj, how, True, db)]
-        with db.cursor() as cursor:
-            cursor.execute(_insert_sql(model, len(chunk), db.vendor), params)
-            pks = [row[0] for row in cursor.fetchall()]
+        pks = [row[0] for row in run(db, _insert_sql(model, len(chunk), db.vendor), params, fetch=True)]
         for obj, pk in zip(chunk, pks, strict=True):
             obj.pk = pk
             obj._state.adding, obj._state.db = False, db.alias

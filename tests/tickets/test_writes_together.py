@@ -70,9 +70,11 @@ def test_unlogged_the_kept_statement_runs_with_its_placeholders_numbered_and_the
 
 
 def test_a_kept_statement_with_a_stray_percent_sign_is_refused() -> None:
+    together = sql._together_statement(("INSERT INTO t (a) VALUES (%s)", "UPDATE t SET a = '100%' WHERE b = %s"))
     with pytest.raises(ValueError, match="placeholders"):
-        sql._numbered(("INSERT INTO t (a) VALUES (%s)", "UPDATE t SET a = '100%' WHERE b = %s"))
-    assert sql._numbered(("INSERT INTO t (a, b) VALUES (%s, %s)", "UPDATE t SET a = %s WHERE b = %s")) == (
+        sql._numbered(together)
+    together = sql._together_statement(("INSERT INTO t (a, b) VALUES (%s, %s)", "UPDATE t SET a = %s WHERE b = %s"))
+    assert sql._numbered(together) == (
         "WITH w0 AS (INSERT INTO t (a, b) VALUES ($1, $2)) UPDATE t SET a = $3 WHERE b = $4"
     )
 

@@ -28,6 +28,7 @@ from sladesk.config.env import ConfigError
 from sladesk.intake.ahead import Ahead
 from sladesk.intake.process import Incoming
 from sladesk.intake.stream import process_stream
+from sladesk.tickets.search_later import Flusher
 
 logger = logging.getLogger(__name__)
 
@@ -128,15 +129,16 @@ def _take(imap: imaplib.IMAP4, box: Mailbox, prefix: str, uids: list[str]) -> in
     ahead = Ahead()  # its process started only if a second batch waits
     taken = 0
     try:
-        for batch, results in process_stream(_batches(imap, prefix, uids), ahead):
-            for item, result in zip(batch, results, strict=True):
-                uid = str(item.source_id).rsplit(":", 1)[1]
-                if box.done:
-                    _ok(imap.uid("MOVE", uid, _quoted(box.done)), "MOVE")
-                else:
-                    _ok(imap.uid("STORE", uid, "+FLAGS.SILENT", "(\\Seen)"), "STORE")
-                logger.info("imap %s:%s: %s %s", prefix, uid, result.outcome, result.reason or result.ticket or "")
-            taken += len(batch)
+        with Flusher() as flusher:  # the search documents of each batch, after its commit
+            for batch, results in process_stream(_batches(imap, prefix, uids), ahead, flusher):
+                for item, result in zip(batch, results, strict=True):
+                    uid = str(item.source_id).rsplit(":", 1)[1]
+                    if box.done:
+                        _ok(imap.uid("MOVE", uid, _quoted(box.done)), "MOVE")
+                    else:
+                        _ok(imap.uid("STORE", uid, "+FLAGS.SILENT", "(\\Seen)"), "STORE")
+                    logger.info("imap %s:%s: %s %s", prefix, uid, result.outcome, result.reason or result.ticket or "")
+                taken += len(batch)
     finally:
         ahead.close()
     return taken

@@ -59,6 +59,7 @@ from sladesk.policies.service import snapshot as policy_snapshot
 from sladesk.tickets import notices
 from sladesk.tickets.actions import NOT_ENTITLED, ActionError, do_add_customer_reply, do_create_ticket
 from sladesk.tickets.models import Attachment, Message, Ticket
+from sladesk.tickets.search_later import write_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -133,10 +134,13 @@ def process_messages(
     parsed: Sequence[InboundMessage] | None = None,
     snapshot: directory_cache.Snapshot | None = None,
     guesses: dict[int, Guess] | None = None,
+    search_later: bool = False,
 ) -> list[Result]:
     """Each email's outcome, in order, all committed together on return (``parsed``,
     ``snapshot``, ``guesses``: what ``stream.process_stream`` read of the batch ahead: its emails parsed
     in its order, the directory as read for it, its likely requests triaged by their index).
+    ``search_later``: its tickets' search documents are left to a flush after its commit
+    (``tickets.search_later``; PostgreSQL), which the caller runs or pokes.
 
     One transaction for the batch. It is first tried without a savepoint for each email (two
     statements less per email) and with every email's row claimed in one statement (its
@@ -159,9 +163,9 @@ def process_messages(
     directory_cache.begin(snapshot)
     directory_cache.read_senders(msg.from_address for msg in messages)
     try:
-        results = _batch(todo, messages, guessed, files, isolated=len(todo) == 1)
+        results = _batch(todo, messages, guessed, files, isolated=len(todo) == 1, later=search_later)
     except _Redo:
-        results = _batch(todo, messages, guessed, files, isolated=True)
+        results = _batch(todo, messages, guessed, files, isolated=True, later=search_later)
     return [earlier[item.source_id] if item.source_id in earlier else results[id(item)] for item in batch]
 
 
@@ -174,7 +178,9 @@ def _batch(
     parsed: Sequence[InboundMessage],
     guessed: Sequence[Guess | None],
     files: dict[bytes, tuple[str, str]],
+    *,
     isolated: bool,
+    later: bool = False,
 ) -> dict[int, Result]:
     mails = [
         _Mail(item.raw, msg, _new_row(item, files.get(item.raw)), guess=guess)
@@ -185,6 +191,8 @@ def _batch(
     # statement (a row not claimed takes its own way), the outcomes written together, and the
     # senders' automatic replies of the last hour counted together.
     with transaction.atomic(), policy_snapshot(), contextlib.ExitStack() as together:
+        if later:
+            write_after_commit()
         if not isolated:
             together.enter_context(sql.writes_together())  # the outer wrapper: its writes run first
             together.enter_context(rows.outcomes_together())

@@ -114,9 +114,8 @@ def _insert_chunk(rows: Sequence[InboundMail]) -> None:
     for row in rows:
         waiting.setdefault((row.dedupe_key, row.source_id), []).append(row)
     plan = _plan()
-    with db.cursor() as cursor:
-        cursor.execute(_claim_sql(len(rows), db.vendor), [v for row in rows for v in sql.values(row, plan, True, db)])
-        found = cursor.fetchall()
+    params = [v for row in rows for v in sql.values(row, plan, True, db)]
+    found = sql.run(db, _claim_sql(len(rows), db.vendor), params, fetch=True)
     for pk, key, source in found:
         row = waiting[key, source].pop(0)
         row.pk = pk

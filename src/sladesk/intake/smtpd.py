@@ -28,6 +28,7 @@ from sladesk.intake.ahead import Ahead
 from sladesk.intake.process import Incoming
 from sladesk.intake.spool import Item, Spool
 from sladesk.intake.stream import process_stream
+from sladesk.tickets.search_later import Flusher
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +95,7 @@ class Drain:
     def __init__(self, spool: Spool) -> None:
         self.spool = spool
         self.ahead = Ahead()  # started at the first drain with two batches in hand
+        self.flusher = Flusher()  # the search documents of each batch, written after its commit
         self._wake, self._stop = threading.Event(), threading.Event()
         self._thread = threading.Thread(target=self._run, name="spool", daemon=True)
 
@@ -125,7 +127,7 @@ class Drain:
                     read[id(incoming)] = batch
                     yield incoming
 
-        for incoming, results in process_stream(batches(), self.ahead):
+        for incoming, results in process_stream(batches(), self.ahead, self.flusher):
             for (item, _raw), result in zip(read.pop(id(incoming)), results, strict=True):
                 item.remove()
                 logger.info("smtpd: %s: %s %s", item.name, result.outcome, result.reason or result.ticket or "")
@@ -151,6 +153,7 @@ class Drain:
 
     def _run(self) -> None:
         pause = 0.0
+        self.flusher.start()
         try:
             while not self._stop.is_set():
                 self._wake.clear()
@@ -166,6 +169,7 @@ class Drain:
                 self._wake.wait(LOOK_EVERY)
         finally:
             self.ahead.close()
+            self.flusher.close()
             connection.close()
 
 

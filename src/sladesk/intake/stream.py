@@ -22,10 +22,11 @@ from sladesk.intake.process import TAG, Incoming, Result
 from sladesk.intake.triage import Candidate
 from sladesk.intake.triage.rules import TriageRules
 from sladesk.policies.service import current_policy
+from sladesk.tickets.search_later import Flusher
 
 
 def process_stream(
-    batches: Iterable[Sequence[Incoming]], ahead: Ahead | None = None
+    batches: Iterable[Sequence[Incoming]], ahead: Ahead | None = None, flusher: Flusher | None = None
 ) -> Iterator[tuple[Sequence[Incoming], list[Result]]]:
     """``process_messages`` for each batch in turn, each with its results, as soon as committed.
 
@@ -34,7 +35,11 @@ def process_stream(
     k+1 (``directory_cache.prepare``) and the policy in force: a request's triage done ahead is
     used only when its batch meets the same people and the same policy, else done again here.
     Without it, or when the helper fails, each batch is parsed and triaged here. Batches are
-    taken from ``batches`` up to two ahead of the one being written (taking one commits nothing)."""
+    taken from ``batches`` up to two ahead of the one being written (taking one commits nothing).
+
+    With ``flusher`` (a ``search_later.Flusher``, PostgreSQL), each batch leaves its tickets'
+    search documents to it, poked after the batch's commit: they are written on its connection
+    while the next batch is written here."""
     items = iter(batches)
     queue: deque[_Waiting] = deque()
     while True:
@@ -47,7 +52,12 @@ def process_stream(
             return
         current = queue[0]
         asked = _ask(ahead, list(queue)[1:]) if ahead is not None else None
-        yield current.batch, process.process_messages(current.batch, current.parsed, current.snapshot, current.guesses)
+        results = process.process_messages(
+            current.batch, current.parsed, current.snapshot, current.guesses, flusher is not None
+        )
+        if flusher is not None:
+            flusher.poke()
+        yield current.batch, results
         queue.popleft()
         if ahead is not None and asked is not None:
             asked.take(ahead.read())

@@ -145,8 +145,14 @@ def _first(query: Query) -> list[int]:
     sql, params = _index_sql(query)
     newest = " ORDER BY rowid DESC" if connection.vendor == "sqlite" else ""
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and connection.in_atomic_block:
-            cursor.execute("SELECT tickets_search_flush_now()")  # this transaction's changes (migration 0011)
+        if connection.vendor == "postgresql":  # the documents not written yet, first (one statement)
+            cursor.execute(
+                # this transaction's changes (migration 0011), and those the intake's batches
+                # committed for their flusher to write (0013, ``search_later.py``)
+                "SELECT tickets_search_flush_now(), tickets_search_flush_later()"
+                if connection.in_atomic_block
+                else "SELECT tickets_search_flush_later()"
+            )
         cursor.execute(f"{sql}{newest} LIMIT {FEW + 1}", params)
         return [row[0] for row in cursor.fetchall()]
 

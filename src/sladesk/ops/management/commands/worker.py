@@ -15,6 +15,7 @@ from sladesk.intake import imap
 from sladesk.notifications.delivery import dispatch_due
 from sladesk.outbound.actions import deliver_due
 from sladesk.tickets import recompute
+from sladesk.tickets.search_later import flush_later
 from sladesk.tickets.sweeps import sweep_auto_close, sweep_deadlines
 
 IMAP_BATCH = 200  # messages per sweep at most: the other sweeps do not wait behind a full mailbox
@@ -65,6 +66,7 @@ class Command(BaseCommand):
         if recompute.pending():  # a published version took effect: its calendars reach open tickets
             counts["recomputed"] = recompute.recompute().tickets
         counts["sent"] = deliver_due()
+        counts["searchable"] = flush_later()  # search documents the intake left for after its commit
         if mailbox is not None:  # an error is logged and the rest waits for the next sweep
             counts["mail"] = imap.poll(mailbox, IMAP_BATCH).processed
         return counts
