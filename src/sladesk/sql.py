@@ -234,6 +234,7 @@ class _Together(threading.local):
         self.ids: dict[type[models.Model], list[int]] = {}  # by model: ids taken, not used yet
         self.state: dict[str, Any] = {}  # what callers keep for the while (``together_state``)
         self.at_end: list[Callable[[], None]] = []
+        self.sent: Any = None  # a statement sent and not answered yet (``_send``): its cursor
 
 
 _together = _Together()
@@ -269,6 +270,9 @@ def writes_together() -> Iterator[None]:
                 last()
             _run_kept(db)
     finally:
+        if _together.sent is not None:  # an exception: its answer read (and dropped) before the rollback
+            with contextlib.suppress(Exception):
+                _answered(db)
         _together.pending, _together.ids, _together.state, _together.at_end = None, {}, {}, []
 
 
@@ -287,6 +291,8 @@ def together_state(key: str, default: Callable[[], Any], at_end: Callable[[Any],
 
 
 def _before_any(execute: Callable[..., Any], statement: str, params: Any, many: bool, context: Any) -> Any:
+    if _together.sent is not None:
+        _answered(connections[DEFAULT_DB_ALIAS])  # one statement at a time on a connection
     if _together.pending and statement != _NEXT_IDS:  # taking ids reads nothing kept
         _run_kept(connections[DEFAULT_DB_ALIAS])
     return execute(statement, params, many, context)
@@ -303,18 +309,47 @@ def keep(db: BaseDatabaseWrapper, writes: tuple[str, object], statement: str, pa
         any(w in (writes, (table, "insert")) for w, _, _ in pending)
         or sum(len(p) for _, _, p in pending) + len(params) > MAX_TOGETHER_PARAMS
     ):
-        _run_kept(db)  # which starts a new list
+        _run_kept(db, wait=False)  # which starts a new list
     cast("list[Kept]", _together.pending).append((writes, statement, params))
 
 
-def _run_kept(db: BaseDatabaseWrapper) -> None:
+def _run_kept(db: BaseDatabaseWrapper, *, wait: bool = True) -> None:
+    """Run what is kept. ``wait=False`` (a write that comes after it, nothing read): only sent,
+    its answer read before the next statement (``_before_any``) or at the end, so that the
+    database writes it while this process goes on (an error is raised then, by that statement)."""
+    if _together.sent is not None:
+        _answered(db)
     pending = _together.pending
     if not pending:
         return
     _together.pending = []
     kept = tuple(statement for _, statement, _ in pending)
     params = [value for _, _, values in pending for value in values]
-    run(db, _together_statement(kept), params)
+    if wait or db.queries_logged:
+        run(db, _together_statement(kept), params)
+    else:
+        _send(db, _together_statement(kept), params)
+
+
+def _send(db: BaseDatabaseWrapper, statement: str, params: list[Any]) -> None:
+    """Send ``statement`` through the connection's wrappers without waiting for its answer
+    (``pg_send``; read by ``_answered``)."""
+    from django.db.backends.utils import CursorWrapper
+
+    from sladesk.pg_send import Sent
+
+    def send(numbered: str, values: Any, _many: bool, _context: Any) -> None:
+        with db.wrap_database_errors:
+            _together.sent = Sent(db.connection, numbered, values)
+
+    CursorWrapper(None, db)._execute_with_wrappers(_numbered(statement), params, False, send)
+
+
+def _answered(db: BaseDatabaseWrapper) -> None:
+    """Read the answer of the statement sent (``_send``); raise its error."""
+    sent, _together.sent = _together.sent, None
+    with db.wrap_database_errors:
+        sent.answer()
 
 
 def _together_statement(kept: tuple[str, ...]) -> str:

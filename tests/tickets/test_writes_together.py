@@ -111,6 +111,59 @@ def test_an_error_in_a_kept_write_is_raised_before_the_next_statement_and_rolls_
     assert Message.objects.filter(kind=Message.Kind.NOTE).count() == 0  # nothing of the transaction stays
 
 
+def test_writes_followed_by_a_write_are_sent_without_waiting_and_answered_before_the_next_statement(
+    cast: Cast,
+) -> None:
+    """A second insert into a table with an insert kept sends the first (``pg_send``) without
+    waiting: the wrappers see it, its answer is read before the next statement, and both rows
+    are written."""
+    ticket = new_ticket(cast, "Enviado")
+    seen: list[str] = []
+
+    def wrapper(execute, statement, params, many, context):  # type: ignore[no-untyped-def]
+        seen.append(statement)
+        return execute(statement, params, many, context)
+
+    def note(body: str) -> Message:
+        return Message(ticket=ticket, kind=Message.Kind.NOTE, body=body, created_at=timezone.now())
+
+    with transaction.atomic(), connection.execute_wrapper(wrapper), sql.writes_together():
+        sql.insert([note("primeira")])
+        sql.insert([note("segunda")])  # the first is sent
+        assert sql._together.sent is not None and len(seen) == 2  # the ids taken, then the first sent
+        assert Message.objects.filter(kind=Message.Kind.NOTE).count() == 2  # answered, the second run, then this
+        assert sql._together.sent is None
+    assert sorted(Message.objects.filter(kind=Message.Kind.NOTE).values_list("body", flat=True)) == [
+        "primeira", "segunda",
+    ]  # fmt: skip
+    assert sum('INSERT INTO "tickets_message"' in s for s in seen) == 2
+
+
+def test_an_error_in_writes_sent_without_waiting_is_raised_by_the_next_statement_and_rolls_back(
+    cast: Cast,
+) -> None:
+    ticket = new_ticket(cast, "Existente")
+    with pytest.raises(IntegrityError), transaction.atomic(), sql.writes_together():
+        duplicate = TicketEvent(ticket=ticket, at=timezone.now(), seq=1, action="created", actor_label="x")
+        sql.insert([duplicate])  # (ticket, seq) taken: the unique constraint fails when it runs
+        again = TicketEvent(ticket=ticket, at=timezone.now(), seq=2, action="note", actor_label="x")
+        sql.insert([again])  # an insert into the same table: the first is sent, not waited for
+        assert sql._together.sent is not None
+        Ticket.objects.count()  # its answer, the error, read here
+    assert TicketEvent.objects.filter(ticket=ticket).count() == 1  # nothing of the transaction stays
+    assert Ticket.objects.count() == 1  # the connection is usable again
+
+
+def test_an_exception_with_writes_in_flight_leaves_the_connection_usable(cast: Cast) -> None:
+    ticket = new_ticket(cast, "Existente")
+    with pytest.raises(RuntimeError), transaction.atomic(), sql.writes_together():
+        for body in ("um", "dois"):
+            sql.insert([Message(ticket=ticket, kind=Message.Kind.NOTE, body=body, created_at=timezone.now())])
+        assert sql._together.sent is not None
+        raise RuntimeError("the caller fails")
+    assert sql._together.sent is None and not Message.objects.filter(kind=Message.Kind.NOTE).exists()
+
+
 def test_a_batch_takes_its_numbers_in_one_block_and_gives_back_the_rest(cast: Cast) -> None:
     first = new_ticket(cast, "Antes do lote")
     with transaction.atomic(), CaptureQueriesContext(connection) as seen, sql.writes_together():

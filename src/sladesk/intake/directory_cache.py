@@ -32,6 +32,8 @@ class Snapshot:
         self.senders: dict[str, Person | None] = {}
         self.people: dict[int, list[Candidate]] = {}
         self.holders: dict[int, list[Person]] = {}
+        # each candidate by customer and lower-case email: (person id, store id or None, name, email)
+        self.ids: dict[int, dict[str, tuple[int, int | None, str, str]]] = {}
 
 
 class _Read(threading.local):
@@ -102,9 +104,11 @@ def _read_candidates(snapshot: Snapshot, customers: set[int]) -> None:
     rows = Person.objects.filter(customer_id__in=customers, is_active=True).annotate(rank=rank)
     values = rows.filter(rank__lte=MAX_CANDIDATES).order_by("customer_id", "name", "pk")
     for customer in customers:
-        snapshot.people[customer] = []
-    for customer, name, email, store in values.values_list("customer_id", "name", "email", "store__name"):
+        snapshot.people[customer], snapshot.ids[customer] = [], {}
+    fields = ("customer_id", "name", "email", "store__name", "pk", "store_id")
+    for customer, name, email, store, pk, store_id in values.values_list(*fields):
         snapshot.people[customer].append(Candidate(name, email, store or ""))
+        snapshot.ids[customer].setdefault(email.strip().lower(), (pk, store_id, name, email))
 
 
 def sender(email: str) -> Person | None:
@@ -138,8 +142,16 @@ def seat_holders(customer_id: int) -> list[Person]:
 
 
 def affected(customer_id: int, email: str) -> Person | None:
-    """The person the triage named, with their store (None when there is no such person)."""
+    """The person the triage named (None when there is no such person): one of the customer's
+    candidates as the batch read them (only their ids, name and email: a ticket refers to them
+    by id; no query), or else read, with their store."""
     email = email.strip().lower()
     if not email:
         return None
-    return _AFFECTED.first(customer=customer_id, email=email)
+    known = _read.current.ids.get(customer_id, {}).get(email)
+    if known is None:
+        return _AFFECTED.first(customer=customer_id, email=email)
+    pk, store, name, written = known
+    person = Person(id=pk, customer_id=customer_id, store_id=store, name=name, email=written)
+    person._state.adding, person._state.db = False, "default"
+    return person

@@ -162,7 +162,7 @@ def _insert(new: NewTicket, actor: User | None, now: datetime) -> Ticket:
             customer=new.requester.customer,
             requester=new.requester,
             affected_person=new.affected_person,
-            affected_store=new.affected_store or (new.affected_person.store if new.affected_person else None),
+            affected_store=new.affected_store,
             channel=new.channel,
             received_at=received_at,
             subject=new.subject[:300],
@@ -175,6 +175,8 @@ def _insert(new: NewTicket, actor: User | None, now: datetime) -> Ticket:
             suggested_category=new.suggested_category,
             triage=new.triage,
         )
+        if new.affected_store is None and new.affected_person is not None:  # the person's store, by id
+            ticket.affected_store_id = new.affected_person.store_id
         event = TicketEvent(
             ticket=ticket,
             at=received_at,
