@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sladesk.intake import parse as parse_module
-from sladesk.intake.content import safe_name
+from sladesk.intake.content import codec_of, decode_text, safe_name
 from sladesk.intake.message import InboundMessage
 from sladesk.intake.parse import FORWARD_LINE, MAX_PARTS, parse
 
@@ -550,3 +550,14 @@ def _from_values(draw: st.DrawFn) -> str:
 @given(_from_values())
 def test_a_plain_address_is_read_as_the_general_parser_reads_it(value: str) -> None:
     assert parse_module._addresses(value) == parse_module._addresses_parsed(value)
+
+
+@pytest.mark.parametrize(
+    "declared", ["unicode_escape", "Unicode-Escape", "raw_unicode_escape", "idna", "punycode", "undefined"]
+)
+def test_a_python_codec_that_is_no_mail_charset_is_not_used(declared: str) -> None:
+    """A part that declares one of Python's own codecs (which would read ``\\x41`` as "A", or
+    fail) is read as undeclared: UTF-8, else Windows-1252, and the defect said."""
+    assert codec_of(declared) is None
+    text, defect = decode_text(b"pre\\xe7o \\u00e9", declared)
+    assert text == "pre\\xe7o \\u00e9" and defect.startswith(f"unknown charset {declared.lower()!r}")

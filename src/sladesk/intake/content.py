@@ -13,7 +13,8 @@ import nh3
 
 # ---- charsets ---------------------------------------------------------------------------------
 # Python codecs that are not a mail charset: they raise, or turn backslashes and the like into text.
-_NOT_CHARSETS = {"undefined", "unicode_escape", "raw_unicode_escape", "idna", "punycode", "mbcs", "oem"}
+# Python's codecs that are no charset a mail may declare (as ``codecs.lookup`` names them)
+_NOT_CHARSETS = {"undefined", "unicode-escape", "raw-unicode-escape", "idna", "punycode", "mbcs", "oem", "charmap"}
 # Mail that says latin-1 (or ascii) is written by Windows: its 0x80-0x9f are cp1252 (€, “, ...).
 _AS_CP1252 = {"iso8859-1", "latin-1", "ascii", "cp1252"}
 _CHARSET_NAME = re.compile(r"[A-Za-z0-9._:+-]{1,40}")
@@ -28,7 +29,7 @@ def codec_of(charset: str) -> str | None:
         info = codecs.lookup(name)
     except LookupError:
         return None
-    if info.name in _NOT_CHARSETS or not getattr(info, "_is_text_encoding", True):
+    if info.name.replace("_", "-") in _NOT_CHARSETS or not getattr(info, "_is_text_encoding", True):
         return None
     return info.name
 
