@@ -247,3 +247,11 @@ def waiting_flushes() -> int:
             "%tickets_search_flush_later%",
         )[0][0]  # type: ignore[call-overload]
     )
+
+
+def test_a_stream_with_a_flusher_not_started_writes_its_documents_at_commit(cast: Cast) -> None:
+    batches = [[Incoming(email(subject="Sem flusher"), timezone.now(), "smtp", "spool:sem-flusher")]]
+    flusher = Flusher()  # never started
+    [(_batch, [result])] = list(process_stream(batches, None, flusher))
+    assert result.outcome == "ticket_created" and noted_later() == 0
+    assert documents() == rebuilt() and finds("flusher") == {Ticket.objects.get().pk}

@@ -37,9 +37,9 @@ def process_stream(
     Without it, or when the helper fails, each batch is parsed and triaged here. Batches are
     taken from ``batches`` up to two ahead of the one being written (taking one commits nothing).
 
-    With ``flusher`` (a ``search_later.Flusher``, PostgreSQL), each batch leaves its tickets'
-    search documents to it, poked after the batch's commit: they are written on its connection
-    while the next batch is written here."""
+    With ``flusher`` (a ``search_later.Flusher``, started: on PostgreSQL), each batch leaves its
+    tickets' search documents to it, poked after the batch's commit: they are written on its
+    connection while the next batch is written here."""
     items = iter(batches)
     queue: deque[_Waiting] = deque()
     while True:
@@ -52,10 +52,9 @@ def process_stream(
             return
         current = queue[0]
         asked = _ask(ahead, list(queue)[1:]) if ahead is not None else None
-        results = process.process_messages(
-            current.batch, current.parsed, current.snapshot, current.guesses, flusher is not None
-        )
-        if flusher is not None:
+        later = flusher is not None and flusher.running  # else the documents are written at commit
+        results = process.process_messages(current.batch, current.parsed, current.snapshot, current.guesses, later)
+        if flusher is not None and later:
             flusher.poke()
         yield current.batch, results
         queue.popleft()

@@ -68,6 +68,11 @@ class Flusher:
             self._thread.start()
         return self
 
+    @property
+    def running(self) -> bool:
+        """Its thread is started (on PostgreSQL, between ``start`` and ``close``)."""
+        return self._thread is not None
+
     def poke(self) -> None:
         self._poked.set()
 
