@@ -250,7 +250,9 @@ def writes_together() -> Iterator[None]:
     update of a row already kept (a row is never written twice in one statement, nor updated
     before its insert ran), and at the end: the intake's writes of one email (a ticket with its
     message, event and metrics; a reply with its message and event, the metrics and the ticket
-    changed) cost one round trip or two instead of four.
+    changed) cost one round trip or two instead of four. When what makes it run is another
+    write (nothing reads it yet), it is only sent (``pg_send``): its answer, an error included,
+    is read before the connection's next statement, and meanwhile this process goes on.
 
     The statements of one WITH run on one snapshot, in no set order: none reads what another
     writes, and the foreign keys, checked at commit (Django makes them ``DEFERRABLE INITIALLY
