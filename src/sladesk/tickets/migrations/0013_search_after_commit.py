@@ -17,9 +17,12 @@ batch is processed.
   ``flush_later`` and the flush at a commit or before a search inside a transaction
   (``tickets_search_flush_now``). One at a time, each computes its documents after every other
   has committed: two writers computing the same ticket's document from different snapshots
-  could otherwise leave the older one last. None of them waits for anything else while holding
-  it (a flush at a commit has done its waiting; ``flush_later`` reads and writes only the
-  search's own tables).
+  could otherwise leave the older one last. The flusher and a flush at a commit wait for
+  nothing else while holding it (the commit has done its waiting; ``flush_later`` reads and
+  writes only the search's own tables). A search inside a writing transaction holds it until
+  that transaction ends: were that transaction then to wait for a row whose writer waits for
+  this lock at its commit, PostgreSQL would find the deadlock and fail one of them. The web's
+  searches run outside any transaction (no ``ATOMIC_REQUESTS``) and hold it for one statement.
 """
 
 from __future__ import annotations
