@@ -29,12 +29,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
+import psycopg
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
 from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.transaction import TransactionManagementError
+
+from sladesk.pg_send import Sent
 
 if TYPE_CHECKING:
     from django.db.models import Field
@@ -336,9 +340,6 @@ def _run_kept(db: BaseDatabaseWrapper, *, wait: bool = True) -> None:
 def _send(db: BaseDatabaseWrapper, statement: str, params: list[Any]) -> None:
     """Send ``statement`` through the connection's wrappers without waiting for its answer
     (``pg_send``; read by ``_answered``)."""
-    from django.db.backends.utils import CursorWrapper
-
-    from sladesk.pg_send import Sent
 
     def send(numbered: str, values: Any, _many: bool, _context: Any) -> None:
         with db.wrap_database_errors:
@@ -392,8 +393,6 @@ def _numbered(statement: str) -> str:
 def _raw_cursor(db: BaseDatabaseWrapper) -> Any:
     """A cursor of the connection that takes ``$n`` placeholders as they are (psycopg's
     ``RawCursor``), wrapped as Django wraps its own (execute wrappers, debug log)."""
-    import psycopg
-
     db.ensure_connection()
     return db._prepare_cursor(psycopg.RawCursor(db.connection))  # type: ignore[attr-defined]
 

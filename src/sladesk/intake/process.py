@@ -195,7 +195,8 @@ def _batch(
             write_after_commit()
         if not isolated:
             together.enter_context(sql.writes_together())  # the outer wrapper: its writes run first
-            together.enter_context(rows.outcomes_together())
+            if not sql.writing_together():  # (on PostgreSQL each outcome is kept with its email's writes)
+                together.enter_context(rows.outcomes_together())
             together.enter_context(replies.counted(mail.msg.from_address for mail in mails))
             rows.insert_many([_keyed(mail) for mail in mails])
             for mail in mails:

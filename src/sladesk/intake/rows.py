@@ -130,10 +130,10 @@ _outcomes = _Outcomes()
 
 
 def record(row: InboundMail) -> None:
-    """Write the outcome of ``row`` (already inserted): now, or within ``outcomes_together``
-    with the others of its batch (its values as they are now); within ``sql.writes_together``
-    (PostgreSQL) kept with the email's other writes, in their statement."""
-    if _outcomes.pending is None or sql.writing_together():  # there: kept with the email's other writes
+    """Write the outcome of ``row`` (already inserted): now (within ``sql.writes_together``
+    kept with the email's other writes), or within ``outcomes_together`` with the others of its
+    batch (its values as they are now)."""
+    if _outcomes.pending is None:
         sql.update(row, OUTCOME_FIELDS)
     else:
         _outcomes.pending.append(sql.update_statement(row, OUTCOME_FIELDS)[1])
